@@ -1,0 +1,59 @@
+/**
+ * LaunchInstance: RunInstances with an idempotency token derived from the execution, so a retried
+ * invocation returns the instance the first one launched instead of launching another.
+ */
+import { RunInstancesCommand, type Tag } from '@aws-sdk/client-ec2';
+import { ec2 } from './lib/clients';
+import {
+  type CreateState,
+  EXECUTION_TAG,
+  FQDN_TAG,
+  type LaunchResult,
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+} from './lib/contract';
+import { requireEnv } from './lib/env';
+import { log } from './lib/log';
+import { renderUserData } from './lib/user-data';
+
+export function launchTags(state: CreateState): Tag[] {
+  const { config } = state;
+  return [
+    ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
+    { Key: 'Name', Value: config.hostname },
+    { Key: MANAGED_BY_TAG, Value: MANAGED_BY_VALUE },
+    { Key: FQDN_TAG, Value: config.fqdn },
+    { Key: EXECUTION_TAG, Value: config.executionId },
+  ];
+}
+
+export const handler = async (state: CreateState): Promise<LaunchResult> => {
+  const { config } = state;
+  const tags = launchTags(state);
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      ClientToken: config.clientToken,
+      ImageId: config.imageId,
+      InstanceType: config.instanceType as never,
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: config.subnetId,
+      SecurityGroupIds: config.securityGroupIds,
+      KeyName: config.keyName,
+      IamInstanceProfile: { Arn: requireEnv('INSTANCE_PROFILE_ARN') },
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+      BlockDeviceMappings: [
+        { DeviceName: config.rootDeviceName, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } },
+      ],
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+      UserData: renderUserData(config.adminUser, config.sshPublicKey),
+    }),
+  );
+  const instanceId = out.Instances?.[0]?.InstanceId;
+  if (!instanceId) throw new Error('RunInstances returned no instance');
+  log({ step: 'LaunchInstance', execution: config.executionId }, 'instance launched', { instanceId });
+  return { instanceId, launchedAt: new Date().toISOString() };
+};

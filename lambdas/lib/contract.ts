@@ -1,0 +1,156 @@
+/**
+ * The shapes that flow through the state machines. The CDK constructs in lib/ and the handlers
+ * import the same names, so a state's result path and the handler reading it cannot drift apart.
+ */
+
+export const MANAGED_BY_TAG = 'ManagedBy';
+export const MANAGED_BY_VALUE = 'instance-lifecycle';
+/** Tag holding the fqdn an instance was created for: destroy by instanceId finds its record through it. */
+export const FQDN_TAG = 'lifecycle:fqdn';
+/** Tag holding the create execution's id: roll-back finds what that execution launched through it. */
+export const EXECUTION_TAG = 'lifecycle:execution';
+
+export type RecordType = 'CNAME' | 'A';
+
+/** Everything ValidateInput resolves: execution input over stored defaults over built-in defaults. */
+export interface CreateConfig {
+  readonly hostname: string;
+  readonly dnsZone: string;
+  readonly fqdn: string;
+  readonly zoneId: string;
+  readonly privateZone: boolean;
+  readonly imageId: string;
+  readonly rootDeviceName: string;
+  readonly instanceType: string;
+  readonly subnetId?: string;
+  readonly keyName?: string;
+  readonly securityGroupIds?: string[];
+  readonly tags: Record<string, string>;
+  readonly recordType: RecordType;
+  readonly ttl: number;
+  readonly pollIntervalSeconds: number;
+  readonly adminUser?: string;
+  readonly sshPublicKey?: string;
+  /** Idempotency token for RunInstances, derived from the execution: a retry never launches twice. */
+  readonly clientToken: string;
+  readonly executionId: string;
+  /** Which fields were filled in from the stored or built-in defaults. */
+  readonly fromDefaults: string[];
+}
+
+/** What every poll check returns; the poll fragment's Choice reads `status` and `attempt`. */
+export interface PollResult {
+  readonly status: 'WAITING' | 'DONE';
+  readonly attempt: number;
+}
+
+/** The event a poll check receives: the whole state and the key its own previous result sits under. */
+export interface PollEvent<S> {
+  readonly state: S;
+  readonly slot: string;
+}
+
+export interface LaunchResult {
+  readonly instanceId: string;
+  readonly launchedAt: string;
+}
+
+export interface RunningResult extends PollResult {
+  readonly state?: string;
+  readonly privateIp?: string;
+  readonly privateDnsName?: string;
+  readonly at?: string;
+}
+
+export interface ManagedResult extends PollResult {
+  readonly pingStatus?: string;
+  readonly platform?: string;
+  readonly at?: string;
+}
+
+export interface DnsChange {
+  readonly changeId: string;
+  readonly zoneId: string;
+  readonly name: string;
+  readonly type: RecordType;
+  readonly value: string;
+  readonly ttl: number;
+}
+
+export interface DnsSyncResult extends PollResult {
+  readonly changeStatus?: string;
+  readonly at?: string;
+}
+
+export interface CommandStarted {
+  readonly commandId: string;
+  readonly instanceId: string;
+}
+
+export interface HostnameResult extends PollResult {
+  readonly commandStatus?: string;
+  /** Boot id read by the set-hostname script: the reboot must change it. */
+  readonly bootId?: string;
+  readonly at?: string;
+}
+
+export interface RebootRequested {
+  readonly requestedAt: string;
+}
+
+export interface RebootedResult extends PollResult {
+  /** A probe command in flight: its output carries the boot id and `hostname -f`. */
+  readonly probeCommandId?: string;
+  readonly bootId?: string;
+  readonly hostname?: string;
+  readonly at?: string;
+}
+
+/** The create state machine's state, growing one key per step. */
+export interface CreateState {
+  readonly config: CreateConfig;
+  readonly instance?: LaunchResult;
+  readonly running?: RunningResult;
+  readonly managed?: ManagedResult;
+  readonly dns?: DnsChange;
+  readonly dnsSync?: DnsSyncResult;
+  readonly hostnameCommand?: CommandStarted;
+  readonly hostnameResult?: HostnameResult;
+  readonly reboot?: RebootRequested;
+  readonly rebooted?: RebootedResult;
+}
+
+/** Destroy: what ResolveHost found. */
+export interface DestroyTarget {
+  readonly fqdn?: string;
+  readonly zoneId?: string;
+  readonly instanceId?: string;
+  readonly instanceState?: string;
+  readonly record?: {
+    readonly name: string;
+    readonly type: RecordType;
+    readonly ttl: number;
+    readonly values: string[];
+  };
+  readonly pollIntervalSeconds: number;
+  readonly force: boolean;
+}
+
+export interface TerminatedResult extends PollResult {
+  readonly state?: string;
+  readonly at?: string;
+}
+
+export interface DestroyState {
+  readonly target: DestroyTarget;
+  readonly termination?: { readonly instanceId: string; readonly previousState: string };
+  readonly terminated?: TerminatedResult;
+  readonly removal?: { readonly changeId: string };
+  readonly dnsSync?: DnsSyncResult;
+}
+
+/** Where a Step Functions Catch puts the error it caught. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}

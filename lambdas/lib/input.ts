@@ -1,0 +1,230 @@
+/**
+ * The public input contract, checked field by field. Pure functions: no AWS call here, so every rule
+ * is unit-tested directly. Values that pass these checks are the only ones that reach a command line.
+ */
+
+import type { RecordType } from './contract';
+import { InvalidInput } from './errors';
+
+/** Fields an operator may set per execution (and, except hostname/dnsZone, in the stored defaults). */
+export interface CreateRequest {
+  hostname: string;
+  dnsZone: string;
+  imageId?: string;
+  imageParameter?: string;
+  instanceType?: string;
+  subnetId?: string;
+  keyName?: string;
+  securityGroupIds?: string[];
+  tags?: Record<string, string>;
+  recordType?: RecordType;
+  ttl?: number;
+  pollIntervalSeconds?: number;
+  adminUser?: string;
+  sshPublicKey?: string;
+}
+
+export type Defaults = Omit<CreateRequest, 'hostname' | 'dnsZone'> & { dnsZone?: string };
+
+export interface DestroyRequest {
+  hostname?: string;
+  dnsZone?: string;
+  instanceId?: string;
+  force: boolean;
+  pollIntervalSeconds?: number;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IMAGE_ID = /^ami-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const SSM_PARAMETER = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
+const KEY_NAME = /^[A-Za-z0-9 ._\-@+=,]{1,255}$/;
+const ADMIN_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const SSH_PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._-]{1,100})?$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+/** Tags the product sets itself; an operator may not override them. */
+const RESERVED_TAG = /^(Name|ManagedBy|lifecycle:.*|aws:.*)$/i;
+
+const CREATE_FIELDS = [
+  'hostname',
+  'dnsZone',
+  'imageId',
+  'imageParameter',
+  'instanceType',
+  'subnetId',
+  'keyName',
+  'securityGroupIds',
+  'tags',
+  'recordType',
+  'ttl',
+  'pollIntervalSeconds',
+  'adminUser',
+  'sshPublicKey',
+] as const;
+const DEFAULT_FIELDS = CREATE_FIELDS.filter((f) => f !== 'hostname');
+const DESTROY_FIELDS = ['hostname', 'dnsZone', 'instanceId', 'force', 'pollIntervalSeconds'] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function refuseUnknown(raw: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  for (const key of Object.keys(raw)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidInput(key, `unknown field in ${where}; allowed: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function str(raw: Record<string, unknown>, field: string, pattern: RegExp, what: string): string | undefined {
+  const value = raw[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidInput(field, `must be a string, got ${typeof value}`);
+  if (!pattern.test(value)) throw new InvalidInput(field, `${JSON.stringify(value)} is not ${what}`);
+  return value;
+}
+
+function int(raw: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
+  const value = raw[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInput(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * One DNS label as RFC 1123 allows it: letters, digits, inner hyphens, 1 to 63 characters.
+ * Upper case is folded to lower case (DNS names are case-insensitive); nothing else is rewritten.
+ */
+export function parseHostname(value: unknown, field = 'hostname'): string {
+  if (typeof value !== 'string') throw new InvalidInput(field, 'is required and must be a string');
+  if (value.length === 0) throw new InvalidInput(field, 'must not be empty');
+  if (value.length > 63) throw new InvalidInput(field, `is ${value.length} characters; a DNS label has at most 63`);
+  const label = value.toLowerCase();
+  if (!LABEL.test(label)) {
+    throw new InvalidInput(
+      field,
+      `${JSON.stringify(value)} is not a DNS label (letters, digits and inner hyphens only, RFC 1123)`,
+    );
+  }
+  return label;
+}
+
+/** A hosted zone name: dot-separated RFC 1123 labels; one trailing dot and upper case are normalised. */
+export function parseZone(value: unknown, field = 'dnsZone'): string {
+  if (typeof value !== 'string') throw new InvalidInput(field, 'is required and must be a string');
+  const zone = value.toLowerCase().replace(/\.$/, '');
+  if (zone.length === 0) throw new InvalidInput(field, 'must not be empty');
+  if (zone.length > 253) throw new InvalidInput(field, `is ${zone.length} characters; a DNS name has at most 253`);
+  const labels = zone.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) {
+    throw new InvalidInput(field, `${JSON.stringify(value)} is not a DNS zone name such as example.internal`);
+  }
+  return zone;
+}
+
+export function fqdnOf(hostname: string, zone: string): string {
+  const fqdn = `${hostname}.${zone}`;
+  if (fqdn.length > 253) throw new InvalidInput('hostname', `${fqdn} is longer than 253 characters`);
+  return fqdn;
+}
+
+function parseTags(raw: Record<string, unknown>): Record<string, string> | undefined {
+  const value = raw.tags;
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new InvalidInput('tags', 'must be an object of string keys to string values');
+  const entries = Object.entries(value);
+  if (entries.length > 40) throw new InvalidInput('tags', `has ${entries.length} tags; at most 40`);
+  const tags: Record<string, string> = {};
+  for (const [key, tagValue] of entries) {
+    if (!TAG_KEY.test(key)) throw new InvalidInput(`tags.${key}`, 'is not a valid EC2 tag key');
+    if (RESERVED_TAG.test(key)) throw new InvalidInput(`tags.${key}`, 'is set by instance-lifecycle itself');
+    if (typeof tagValue !== 'string' || !TAG_VALUE.test(tagValue)) {
+      throw new InvalidInput(`tags.${key}`, 'must be a string of at most 256 letters, digits, spaces or _.:/=+-@');
+    }
+    tags[key] = tagValue;
+  }
+  return tags;
+}
+
+function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined {
+  const value = raw.securityGroupIds;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.length > 5) {
+    throw new InvalidInput('securityGroupIds', 'must be a list of 1 to 5 security group ids');
+  }
+  return value.map((id, i) => {
+    if (typeof id !== 'string' || !SECURITY_GROUP_ID.test(id)) {
+      throw new InvalidInput(`securityGroupIds[${i}]`, `${JSON.stringify(id)} is not a security group id (sg-…)`);
+    }
+    return id;
+  });
+}
+
+function parseRecordType(raw: Record<string, unknown>): RecordType | undefined {
+  const value = raw.recordType;
+  if (value === undefined || value === null) return undefined;
+  if (value !== 'CNAME' && value !== 'A') {
+    throw new InvalidInput('recordType', `must be "CNAME" or "A", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** The fields create and the stored defaults share. */
+function parseOptional(raw: Record<string, unknown>): Defaults {
+  const parsed: Defaults = {
+    imageId: str(raw, 'imageId', IMAGE_ID, 'an AMI id (ami-…)'),
+    imageParameter: str(raw, 'imageParameter', SSM_PARAMETER, 'an SSM parameter path'),
+    instanceType: str(raw, 'instanceType', INSTANCE_TYPE, 'an instance type such as t3.micro'),
+    subnetId: str(raw, 'subnetId', SUBNET_ID, 'a subnet id (subnet-…)'),
+    keyName: str(raw, 'keyName', KEY_NAME, 'an EC2 key pair name'),
+    securityGroupIds: parseSecurityGroups(raw),
+    tags: parseTags(raw),
+    recordType: parseRecordType(raw),
+    ttl: int(raw, 'ttl', 1, 86400),
+    pollIntervalSeconds: int(raw, 'pollIntervalSeconds', 0, 300),
+    adminUser: str(raw, 'adminUser', ADMIN_USER, 'a Linux user name'),
+    sshPublicKey: str(raw, 'sshPublicKey', SSH_PUBLIC_KEY, 'one OpenSSH public key line'),
+  };
+  if (parsed.adminUser && !parsed.sshPublicKey) {
+    throw new InvalidInput('sshPublicKey', 'is required with adminUser: the admin user logs in with that key');
+  }
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as Defaults;
+}
+
+export function parseCreateRequest(raw: unknown): CreateRequest {
+  if (!isObject(raw)) throw new InvalidInput('input', 'must be a JSON object');
+  refuseUnknown(raw, CREATE_FIELDS, 'the create input');
+  const hostname = parseHostname(raw.hostname);
+  const dnsZone = parseZone(raw.dnsZone);
+  fqdnOf(hostname, dnsZone);
+  return { hostname, dnsZone, ...parseOptional(raw) };
+}
+
+export function parseDefaults(raw: unknown): Defaults {
+  if (!isObject(raw)) throw new InvalidInput('defaults', 'must be a JSON object');
+  refuseUnknown(raw, DEFAULT_FIELDS, 'the stored defaults');
+  const defaults = parseOptional(raw);
+  return raw.dnsZone === undefined ? defaults : { ...defaults, dnsZone: parseZone(raw.dnsZone) };
+}
+
+export function parseDestroyRequest(raw: unknown): DestroyRequest {
+  if (!isObject(raw)) throw new InvalidInput('input', 'must be a JSON object');
+  refuseUnknown(raw, DESTROY_FIELDS, 'the destroy input');
+  const force = raw.force ?? false;
+  if (typeof force !== 'boolean') throw new InvalidInput('force', 'must be true or false');
+  const pollIntervalSeconds = int(raw, 'pollIntervalSeconds', 0, 300);
+  const instanceId = str(raw, 'instanceId', INSTANCE_ID, 'an instance id (i-…)');
+  if (instanceId !== undefined) {
+    if (raw.hostname !== undefined) throw new InvalidInput('instanceId', 'give either instanceId or hostname');
+    const dnsZone = raw.dnsZone === undefined ? undefined : parseZone(raw.dnsZone);
+    return { instanceId, dnsZone, force, pollIntervalSeconds };
+  }
+  return { hostname: parseHostname(raw.hostname), dnsZone: parseZone(raw.dnsZone), force, pollIntervalSeconds };
+}

@@ -1,0 +1,65 @@
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+} from '@aws-sdk/client-ssm';
+import { ssm } from './clients';
+
+export interface AgentInfo {
+  pingStatus: string;
+  platform?: string;
+}
+
+/** The SSM agent's view of the instance, or undefined before the agent first registers. */
+export async function agentInfo(instanceId: string): Promise<AgentInfo | undefined> {
+  const out = await ssm.send(
+    new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+  );
+  const info = out.InstanceInformationList?.[0];
+  if (!info) return undefined;
+  return { pingStatus: info.PingStatus ?? 'Unknown', platform: info.PlatformName };
+}
+
+/** Sends a shell script to one instance through AWS-RunShellScript; returns the command id. */
+export async function sendScript(instanceId: string, commands: string[], comment: string): Promise<string> {
+  const out = await ssm.send(
+    new SendCommandCommand({
+      DocumentName: 'AWS-RunShellScript',
+      InstanceIds: [instanceId],
+      Parameters: { commands, executionTimeout: ['120'] },
+      TimeoutSeconds: 60,
+      Comment: comment.slice(0, 100),
+    }),
+  );
+  const commandId = out.Command?.CommandId;
+  if (!commandId) throw new Error('SendCommand returned no command id');
+  return commandId;
+}
+
+export interface Invocation {
+  /** Pending, InProgress, Delayed, Success, Cancelled, TimedOut, Failed, Cancelling. */
+  status: string;
+  stdout: string;
+  stderr: string;
+}
+
+const RUNNING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export function isRunning(status: string): boolean {
+  return RUNNING.has(status);
+}
+
+/** The invocation, or a Pending one while SSM has not registered it yet. */
+export async function invocation(commandId: string, instanceId: string): Promise<Invocation> {
+  try {
+    const out = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+    return {
+      status: out.Status ?? 'Pending',
+      stdout: out.StandardOutputContent ?? '',
+      stderr: out.StandardErrorContent ?? '',
+    };
+  } catch (error) {
+    if ((error as Error).name === 'InvocationDoesNotExist') return { status: 'Pending', stdout: '', stderr: '' };
+    throw error;
+  }
+}

@@ -1,0 +1,13 @@
+/** TerminateInstance: TerminateInstances on the instance ResolveHost found. */
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { ec2 } from './lib/clients';
+import type { DestroyState } from './lib/contract';
+import { log } from './lib/log';
+
+export const handler = async (state: DestroyState): Promise<{ instanceId: string; previousState: string }> => {
+  const instanceId = state.target.instanceId ?? '';
+  const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+  const previousState = out.TerminatingInstances?.[0]?.PreviousState?.Name ?? 'unknown';
+  log({ step: 'TerminateInstance' }, 'termination requested', { instanceId, previousState });
+  return { instanceId, previousState };
+};

@@ -1,0 +1,148 @@
+/**
+ * ValidateInput: the whole contract is checked, defaults resolved and the name proven free before
+ * anything is launched. Errors: InvalidInput, ZoneNotFound, HostnameTaken.
+ */
+import { createHash } from 'node:crypto';
+import { DescribeImagesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { ec2, ssm } from './lib/clients';
+import { type CreateConfig, FQDN_TAG } from './lib/contract';
+import { findZone, recordsAt, zoneVpcIds } from './lib/dns';
+import { requireEnv } from './lib/env';
+import { HostnameTaken, InvalidInput } from './lib/errors';
+import { type CreateRequest, type Defaults, fqdnOf, parseCreateRequest, parseDefaults } from './lib/input';
+import { liveInstances } from './lib/instances';
+import { log } from './lib/log';
+
+export interface ValidateInputEvent {
+  input: unknown;
+  executionId: string;
+}
+
+/** Used where neither the execution input nor the stored defaults say otherwise. */
+export const BUILT_IN_DEFAULTS = {
+  imageParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  instanceType: 't3.micro',
+  recordType: 'CNAME',
+  ttl: 300,
+  pollIntervalSeconds: 5,
+} as const satisfies Defaults;
+
+async function storedDefaults(): Promise<Defaults> {
+  const name = requireEnv('DEFAULTS_PARAMETER');
+  let text: string | undefined;
+  try {
+    text = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+  } catch (error) {
+    if ((error as Error).name === 'ParameterNotFound') return {};
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? '{}');
+  } catch {
+    throw new InvalidInput('defaults', `the SSM parameter ${name} does not hold JSON`);
+  }
+  return parseDefaults(raw);
+}
+
+async function resolveImage(imageId: string | undefined, parameter: string): Promise<string> {
+  if (imageId) return imageId;
+  try {
+    const value = (await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+    if (value) return value;
+  } catch (error) {
+    if ((error as Error).name !== 'ParameterNotFound') throw error;
+  }
+  throw new InvalidInput('imageParameter', `SSM parameter ${parameter} holds no AMI id`);
+}
+
+async function rootDeviceOf(imageId: string): Promise<string> {
+  try {
+    const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
+    if (image?.RootDeviceName) return image.RootDeviceName;
+  } catch (error) {
+    if (!/^InvalidAMIID\./.test((error as Error).name)) throw error;
+  }
+  throw new InvalidInput('imageId', `${imageId} is not an image this account can launch`);
+}
+
+/** A private zone answers only inside its VPCs: without a subnet, launch into one of them. */
+async function subnetInVpc(vpcId: string): Promise<string | undefined> {
+  const out = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+  const subnets = (out.Subnets ?? []).sort(
+    (a, b) => (b.AvailableIpAddressCount ?? 0) - (a.AvailableIpAddressCount ?? 0),
+  );
+  return subnets[0]?.SubnetId;
+}
+
+export function clientTokenFor(executionId: string): string {
+  return createHash('sha256').update(executionId).digest('hex').slice(0, 64);
+}
+
+function merge(request: CreateRequest, stored: Defaults): { merged: CreateRequest; fromDefaults: string[] } {
+  const merged: Record<string, unknown> = { ...BUILT_IN_DEFAULTS };
+  const fromDefaults = new Set<string>(Object.keys(BUILT_IN_DEFAULTS));
+  for (const [key, value] of Object.entries(stored)) {
+    merged[key] = value;
+    fromDefaults.add(key);
+  }
+  for (const [key, value] of Object.entries(request)) {
+    merged[key] = value;
+    fromDefaults.delete(key);
+  }
+  merged.tags = { ...(stored.tags ?? {}), ...(request.tags ?? {}) };
+  if (request.imageId === undefined && request.imageParameter !== undefined) delete merged.imageId;
+  return { merged: merged as unknown as CreateRequest, fromDefaults: [...fromDefaults].sort() };
+}
+
+export const handler = async (event: ValidateInputEvent): Promise<{ config: CreateConfig }> => {
+  const request = parseCreateRequest(event.input);
+  const { merged, fromDefaults } = merge(request, await storedDefaults());
+  const fqdn = fqdnOf(merged.hostname, merged.dnsZone);
+  const ctx = { step: 'ValidateInput', execution: event.executionId };
+
+  const zone = await findZone(merged.dnsZone);
+  const existing = await recordsAt(zone.id, fqdn);
+  if (existing.length > 0) {
+    throw new HostnameTaken(fqdn, `the zone already has a ${existing.map((r) => r.type).join('/')} record for it`);
+  }
+  const holders = await liveInstances([{ Name: `tag:${FQDN_TAG}`, Values: [fqdn] }]);
+  if (holders.length > 0) {
+    throw new HostnameTaken(fqdn, `live instance ${holders.map((i) => i.InstanceId).join(', ')} carries it`);
+  }
+
+  const imageId = await resolveImage(merged.imageId, merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter);
+  const rootDeviceName = await rootDeviceOf(imageId);
+  let subnetId = merged.subnetId;
+  if (!subnetId && zone.privateZone) {
+    const [vpcId] = await zoneVpcIds(zone.id);
+    if (vpcId) subnetId = await subnetInVpc(vpcId);
+    if (subnetId) fromDefaults.push('subnetId');
+  }
+
+  const config: CreateConfig = {
+    hostname: merged.hostname,
+    dnsZone: merged.dnsZone,
+    fqdn,
+    zoneId: zone.id,
+    privateZone: zone.privateZone,
+    imageId,
+    rootDeviceName,
+    instanceType: merged.instanceType ?? BUILT_IN_DEFAULTS.instanceType,
+    subnetId,
+    keyName: merged.keyName,
+    securityGroupIds: merged.securityGroupIds,
+    tags: merged.tags ?? {},
+    recordType: merged.recordType ?? BUILT_IN_DEFAULTS.recordType,
+    ttl: merged.ttl ?? BUILT_IN_DEFAULTS.ttl,
+    pollIntervalSeconds: merged.pollIntervalSeconds ?? BUILT_IN_DEFAULTS.pollIntervalSeconds,
+    adminUser: merged.adminUser,
+    sshPublicKey: merged.sshPublicKey,
+    clientToken: clientTokenFor(event.executionId),
+    executionId: event.executionId,
+    fromDefaults,
+  };
+  log(ctx, 'input valid', { fqdn, zoneId: zone.id, imageId, subnetId, fromDefaults });
+  return { config };
+};

@@ -1,0 +1,35 @@
+/**
+ * WaitUntilRebooted check. Each call advances one step of: agent Online? → send a read-only probe →
+ * probe done? → boot id changed and `hostname -f` is the fqdn? A probe that still sees the old boot
+ * id means the reboot has not happened yet: keep waiting. A new boot with the wrong hostname means
+ * the hostname did not survive the reboot: RebootNotVerified.
+ */
+import { parseReport, probeScript } from './lib/commands';
+import type { CreateState, PollEvent, RebootedResult } from './lib/contract';
+import { RebootNotVerified } from './lib/errors';
+import { type CheckOutcome, pollCheck } from './lib/poll';
+import { agentInfo, invocation, isRunning, sendScript } from './lib/run-command';
+
+async function check(state: CreateState, previous: RebootedResult | undefined): Promise<CheckOutcome<RebootedResult>> {
+  const instanceId = state.instance?.instanceId ?? '';
+  const bootBefore = state.hostnameResult?.bootId;
+  if (previous?.probeCommandId) {
+    const result = await invocation(previous.probeCommandId, instanceId);
+    if (isRunning(result.status)) return { done: false, probeCommandId: previous.probeCommandId };
+    // A probe cut short by the reboot itself is expected: probe again once the agent is back.
+    if (result.status !== 'Success') return { done: false };
+    const { bootId, hostname } = parseReport(result.stdout);
+    if (!bootId || bootId === bootBefore) return { done: false, bootId };
+    if (hostname !== state.config.fqdn) {
+      throw new RebootNotVerified(`after the reboot hostname -f is ${hostname ?? '(empty)'}, not ${state.config.fqdn}`);
+    }
+    return { done: true, bootId, hostname, at: new Date().toISOString() };
+  }
+  const info = await agentInfo(instanceId);
+  if (info?.pingStatus !== 'Online') return { done: false };
+  const probeCommandId = await sendScript(instanceId, probeScript(), 'instance-lifecycle reboot check');
+  return { done: false, probeCommandId };
+}
+
+export const handler = (event: PollEvent<CreateState>): Promise<RebootedResult> =>
+  pollCheck<CreateState, RebootedResult>(event, check);

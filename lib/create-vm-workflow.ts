@@ -1,0 +1,174 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { lambdaStep } from './lambda-step';
+import { Poll } from './poll';
+import type { Steps } from './steps';
+
+export interface CreateVmWorkflowProps {
+  readonly steps: Steps;
+  /** @default Duration.minutes(45) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Checks allowed per loop; with the default 5 s interval each is at least a few minutes. */
+export const CREATE_MAX_ATTEMPTS = {
+  running: 60,
+  managed: 120,
+  dnsSync: 60,
+  hostname: 60,
+  rebooted: 120,
+} as const;
+
+/**
+ * create-vm, top to bottom: ValidateInput → Provision [LaunchInstance → WaitUntilRunning →
+ * (WaitUntilManaged ‖ RegisterDns → WaitForDnsSync) → SetHostname → WaitForHostname →
+ * RebootInstance → WaitUntilRebooted] → Done. Any failure inside Provision runs RollBack, then
+ * fails with the original error and cause.
+ */
+export class CreateVmWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: CreateVmWorkflowProps) {
+    super(scope, id);
+    const s = props.steps;
+    const intervalPath = '$.config.pollIntervalSeconds';
+
+    const validate = lambdaStep(this, {
+      fn: s.validateInput,
+      name: 'ValidateInput',
+      payload: { 'input.$': '$', 'executionId.$': '$$.Execution.Id' },
+      comment: 'Contract, zone, free name, defaults: before anything is created',
+    });
+
+    const launch = lambdaStep(this, {
+      fn: s.launchInstance,
+      name: 'LaunchInstance',
+      resultPath: '$.instance',
+    });
+    const running = new Poll(this, 'WaitUntilRunning', {
+      check: s.waitUntilRunning,
+      slot: 'running',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.running,
+    });
+    const managed = new Poll(this, 'WaitUntilManaged', {
+      check: s.waitUntilManaged,
+      slot: 'managed',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.managed,
+    });
+    const registerDns = lambdaStep(this, {
+      fn: s.registerDns,
+      name: 'RegisterDns',
+      resultPath: '$.dns',
+    });
+    const dnsSync = new Poll(this, 'WaitForDnsSync', {
+      check: s.waitForDnsSync,
+      slot: 'dnsSync',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.dnsSync,
+      payload: { 'changeId.$': '$.dns.changeId' },
+    });
+    // The agent's registration and the DNS change are independent once the instance runs.
+    const agentAndDns = new sfn.Parallel(this, 'AgentAndDns', {
+      resultSelector: {
+        'config.$': '$[0].config',
+        'instance.$': '$[0].instance',
+        'running.$': '$[0].running',
+        'managed.$': '$[0].managed',
+        'dns.$': '$[1].dns',
+        'dnsSync.$': '$[1].dnsSync',
+      },
+    })
+      .branch(managed)
+      .branch(registerDns.next(dnsSync));
+    const setHostname = lambdaStep(this, {
+      fn: s.setHostname,
+      name: 'SetHostname',
+      resultPath: '$.hostnameCommand',
+    });
+    const hostnameSet = new Poll(this, 'WaitForHostname', {
+      check: s.waitForHostname,
+      slot: 'hostnameResult',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.hostname,
+    });
+    const reboot = lambdaStep(this, {
+      fn: s.rebootInstance,
+      name: 'RebootInstance',
+      resultPath: '$.reboot',
+    });
+    const rebooted = new Poll(this, 'WaitUntilRebooted', {
+      check: s.waitUntilRebooted,
+      slot: 'rebooted',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.rebooted,
+    });
+
+    const provision = new sfn.Parallel(this, 'Provision', {
+      outputPath: '$[0]',
+      comment: 'Everything after validation; any failure in here is rolled back',
+    }).branch(launch.next(running).next(agentAndDns).next(setHostname).next(hostnameSet).next(reboot).next(rebooted));
+
+    const rollBack = lambdaStep(this, {
+      fn: s.rollBack,
+      name: 'RollBack',
+      payload: { 'config.$': '$.config', 'error.$': '$.error' },
+      resultPath: '$.rollBack',
+    });
+    const createFailed = new sfn.Fail(this, 'CreateFailed', {
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const rollBackFailed = new sfn.Fail(this, 'RollBackFailed', {
+      error: 'RollBackFailed',
+      causePath: '$.rollBackError.Cause',
+      comment: 'Cleaning up after a failure failed: look for instances tagged with this execution',
+    });
+    rollBack.addCatch(rollBackFailed, { resultPath: '$.rollBackError' });
+    provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
+
+    const done = new sfn.Pass(this, 'Done', {
+      parameters: {
+        'instanceId.$': '$.instance.instanceId',
+        'privateIp.$': '$.running.privateIp',
+        'privateDnsName.$': '$.running.privateDnsName',
+        'fqdn.$': '$.config.fqdn',
+        'recordType.$': '$.config.recordType',
+        'recordValue.$': '$.dns.value',
+        'bootId.$': '$.rebooted.bootId',
+        'fromDefaults.$': '$.config.fromDefaults',
+        timings: {
+          'startedAt.$': '$$.Execution.StartTime',
+          'launchedAt.$': '$.instance.launchedAt',
+          'runningAt.$': '$.running.at',
+          'managedAt.$': '$.managed.at',
+          'dnsInSyncAt.$': '$.dnsSync.at',
+          'hostnameSetAt.$': '$.hostnameResult.at',
+          'rebootedAt.$': '$.rebooted.at',
+        },
+      },
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'instance-lifecycle create-vm: launch, name, register in DNS, reboot, verify',
+      definitionBody: sfn.DefinitionBody.fromChainable(validate.next(provision).next(done)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: props.timeout ?? Duration.minutes(45),
+      tracingEnabled: true,
+      logs: {
+        destination: logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+  }
+}

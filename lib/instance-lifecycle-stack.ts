@@ -1,0 +1,102 @@
+import { CfnOutput, type Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { type Defaults, parseDefaults } from '../lambdas/lib/input';
+import { CreateVmWorkflow } from './create-vm-workflow';
+import { DestroyVmWorkflow } from './destroy-vm-workflow';
+import { acknowledgeWildcard } from './nag';
+import { Steps } from './steps';
+
+export interface InstanceLifecycleStackProps extends StackProps {
+  /** Route 53 hosted zone ids the workflows may change. @default [] (every zone of the account) */
+  readonly hostedZoneIds?: string[];
+  /** Defaults for optional create fields, written to SSM Parameter Store. @default {} */
+  readonly defaults?: Record<string, unknown>;
+  /** Let destroy `force` terminate instances without the ManagedBy tag. @default false */
+  readonly allowForceDestroy?: boolean;
+  /** @default Duration.minutes(45) */
+  readonly createTimeout?: Duration;
+  /** @default Duration.minutes(30) */
+  readonly destroyTimeout?: Duration;
+}
+
+/** Wires the constructs together and says where to find them. */
+export class InstanceLifecycleStack extends Stack {
+  readonly createVm: CreateVmWorkflow;
+  readonly destroyVm: DestroyVmWorkflow;
+  readonly defaultsParameter: ssm.StringParameter;
+
+  constructor(scope: Construct, id: string, props: InstanceLifecycleStackProps = {}) {
+    super(scope, id, props);
+    for (const zoneId of props.hostedZoneIds ?? []) {
+      if (!/^Z[A-Z0-9]{1,31}$/.test(zoneId)) throw new Error(`hostedZoneIds: ${zoneId} is not a hosted zone id`);
+    }
+    // Bad defaults fail the synth, not the first execution.
+    const defaults: Defaults = parseDefaults(props.defaults ?? {});
+
+    this.defaultsParameter = new ssm.StringParameter(this, 'Defaults', {
+      // A fixed, stack-scoped path: operators and the CLI read and change it without a lookup.
+      parameterName: `/instance-lifecycle/${this.stackName}/defaults`,
+      stringValue: JSON.stringify(defaults),
+      description: 'instance-lifecycle defaults for optional create fields (JSON); execution input overrides them',
+    });
+
+    const instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Instances launched by instance-lifecycle: SSM agent only',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    Validations.of(instanceRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent, which replaces SSH here; a copy would drift from it',
+    });
+    const instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', {
+      role: instanceRole,
+    });
+
+    const steps = new Steps(this, 'Steps', {
+      hostedZoneIds: props.hostedZoneIds ?? [],
+      defaultsParameter: this.defaultsParameter,
+      instanceRole,
+      instanceProfileArn: instanceProfile.instanceProfileArn,
+      allowForceDestroy: props.allowForceDestroy ?? false,
+    });
+    this.createVm = new CreateVmWorkflow(this, 'CreateVm', {
+      steps,
+      timeout: props.createTimeout,
+    });
+    this.destroyVm = new DestroyVmWorkflow(this, 'DestroyVm', {
+      steps,
+      timeout: props.destroyTimeout,
+    });
+    for (const fn of steps.all) {
+      for (const workflow of [this.createVm, this.destroyVm]) {
+        acknowledgeWildcard(
+          workflow,
+          `${fn.functionArn}:*`,
+          'Step Functions may invoke versions and aliases of its own step functions',
+        );
+      }
+    }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'DescribeInstances/Images/Subnets, DescribeInstanceInformation, GetCommandInvocation, ListHostedZonesByName and X-Ray writes support no resource-level permissions',
+    });
+
+    new CfnOutput(this, 'CreateVmStateMachineArn', {
+      value: this.createVm.stateMachine.stateMachineArn,
+      description: 'Start an execution with {"hostname": "...", "dnsZone": "..."}',
+    });
+    new CfnOutput(this, 'DestroyVmStateMachineArn', {
+      value: this.destroyVm.stateMachine.stateMachineArn,
+      description: 'Start an execution with {"hostname": "...", "dnsZone": "..."} or {"instanceId": "..."}',
+    });
+    new CfnOutput(this, 'DefaultsParameterName', {
+      value: this.defaultsParameter.parameterName,
+      description: 'SSM parameter holding the defaults (JSON); change it without redeploying',
+    });
+  }
+}

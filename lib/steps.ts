@@ -1,0 +1,236 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
+import { acknowledgeWildcard } from './nag';
+import { StepFunction } from './step-function';
+
+export interface StepsProps {
+  /** Route 53 hosted zone ids the workflows may read and change. Empty: every zone of the account. */
+  readonly hostedZoneIds: string[];
+  /** Where operators keep the defaults (JSON). */
+  readonly defaultsParameter: ssm.IStringParameter;
+  /** The role of the instance profile launched instances get (PassRole names only it). */
+  readonly instanceRole: iam.IRole;
+  readonly instanceProfileArn: string;
+  /** Let destroy terminate instances without the ManagedBy tag when the input says `force`. */
+  readonly allowForceDestroy: boolean;
+}
+
+/**
+ * Every step's Lambda and exactly what it may call. One role per step; EC2 actions that change an
+ * instance are conditioned on the ManagedBy tag, Route 53 changes on the configured zones.
+ */
+export class Steps extends Construct {
+  readonly validateInput: StepFunction;
+  readonly launchInstance: StepFunction;
+  readonly waitUntilRunning: StepFunction;
+  readonly waitUntilManaged: StepFunction;
+  readonly registerDns: StepFunction;
+  readonly waitForDnsSync: StepFunction;
+  readonly setHostname: StepFunction;
+  readonly waitForHostname: StepFunction;
+  readonly rebootInstance: StepFunction;
+  readonly waitUntilRebooted: StepFunction;
+  readonly rollBack: StepFunction;
+  readonly resolveHost: StepFunction;
+  readonly terminateInstance: StepFunction;
+  readonly waitUntilTerminated: StepFunction;
+  readonly removeDns: StepFunction;
+  /** Every step function, for the grants and acknowledgements that apply to all of them. */
+  readonly all: StepFunction[];
+
+  constructor(scope: Construct, id: string, props: StepsProps) {
+    super(scope, id);
+    const { region, account, partition } = Stack.of(this);
+    const ec2Arn = (type: string) => `arn:${partition}:ec2:${region}:${account}:${type}/*`;
+    const wildcard = (resource: string, reason: string) => {
+      acknowledgeWildcard(this, resource, reason);
+      return resource;
+    };
+    const zoneArns =
+      props.hostedZoneIds.length > 0
+        ? props.hostedZoneIds.map((z) => `arn:${partition}:route53:::hostedzone/${z}`)
+        : [
+            wildcard(
+              `arn:${partition}:route53:::hostedzone/*`,
+              'no hostedZoneIds configured: the workflows serve every zone of the account; set hostedZoneIds in cdk.json to narrow it',
+            ),
+          ];
+    const anyInstance = wildcard(
+      ec2Arn('instance'),
+      'instance ids are unknown before launch; every action that changes an instance is conditioned on the ManagedBy tag',
+    );
+    const managed = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE };
+    const describeInstances = {
+      actions: ['ec2:DescribeInstances'],
+      resources: ['*'],
+    };
+    const readZone = {
+      actions: ['route53:ListResourceRecordSets'],
+      resources: zoneArns,
+    };
+    const findZones = {
+      actions: ['route53:ListHostedZonesByName'],
+      resources: ['*'],
+    };
+    const changeRecords = {
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: zoneArns,
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'],
+        },
+      },
+    };
+    const agentInformation = {
+      actions: ['ssm:DescribeInstanceInformation'],
+      resources: ['*'],
+    };
+    const commandResults = {
+      actions: ['ssm:GetCommandInvocation'],
+      resources: ['*'],
+    };
+    const runShellScript = [
+      {
+        actions: ['ssm:SendCommand'],
+        resources: [`arn:${partition}:ssm:${region}::document/AWS-RunShellScript`],
+      },
+      {
+        actions: ['ssm:SendCommand'],
+        resources: [anyInstance],
+        conditions: {
+          StringEquals: {
+            [`ssm:resourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE,
+          },
+        },
+      },
+    ];
+    const terminateManaged = {
+      actions: ['ec2:TerminateInstances'],
+      resources: [anyInstance],
+      conditions: { StringEquals: managed },
+    };
+
+    const step = (stepId: string, handlerFile: string, description: string, environment?: Record<string, string>) =>
+      new StepFunction(this, stepId, { handlerFile, description, environment });
+
+    this.validateInput = step('ValidateInput', 'validate-input', 'Checks a create request before anything is made', {
+      DEFAULTS_PARAMETER: props.defaultsParameter.parameterName,
+    })
+      .allow({
+        actions: ['ssm:GetParameter'],
+        resources: [props.defaultsParameter.parameterArn],
+      })
+      .allow({
+        actions: ['ssm:GetParameter'],
+        resources: [
+          wildcard(
+            `arn:${partition}:ssm:${region}::parameter/aws/service/*`,
+            'public AMI parameters (Amazon Linux, Ubuntu) an operator may name as imageParameter',
+          ),
+        ],
+      })
+      .allow(findZones)
+      .allow({ actions: ['route53:GetHostedZone'], resources: zoneArns })
+      .allow(readZone)
+      .allow({
+        actions: ['ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeSubnets'],
+        resources: ['*'],
+      });
+
+    this.launchInstance = step('LaunchInstance', 'launch-instance', 'Launches the instance, tagged, once', {
+      INSTANCE_PROFILE_ARN: props.instanceProfileArn,
+    })
+      .allow({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          anyInstance,
+          wildcard(
+            ec2Arn('volume'),
+            'the root volume is created by RunInstances, which requires the ManagedBy request tag',
+          ),
+        ],
+        conditions: {
+          StringEquals: {
+            [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE,
+          },
+        },
+      })
+      .allow({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          wildcard(`arn:${partition}:ec2:${region}::image/*`, 'the AMI is chosen per execution'),
+          wildcard(ec2Arn('subnet'), 'the subnet is chosen per execution'),
+          wildcard(ec2Arn('security-group'), 'security groups are chosen per execution'),
+          wildcard(ec2Arn('network-interface'), 'RunInstances creates the primary network interface'),
+          wildcard(ec2Arn('key-pair'), 'the optional key pair is chosen per execution'),
+        ],
+      })
+      .allow({
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn('instance'), ec2Arn('volume')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      })
+      .allow({
+        actions: ['iam:PassRole'],
+        resources: [props.instanceRole.roleArn],
+        conditions: {
+          StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+        },
+      });
+
+    this.waitUntilRunning = step('WaitUntilRunning', 'wait-until-running', 'Checks the instance is running').allow(
+      describeInstances,
+    );
+    this.waitUntilManaged = step('WaitUntilManaged', 'wait-until-managed', 'Checks the SSM agent is Online').allow(
+      agentInformation,
+    );
+    this.registerDns = step('RegisterDns', 'register-dns', 'Creates the Route 53 record').allow(changeRecords);
+    this.waitForDnsSync = step('WaitForDnsSync', 'wait-for-dns-sync', 'Checks a Route 53 change is INSYNC').allow({
+      actions: ['route53:GetChange'],
+      resources: [
+        wildcard(`arn:${partition}:route53:::change/*`, 'Route 53 change ids are only known after the change'),
+      ],
+    });
+    this.setHostname = step('SetHostname', 'set-hostname', 'Sets and preserves the hostname through SSM');
+    for (const s of runShellScript) this.setHostname.allow(s);
+    this.waitForHostname = step('WaitForHostname', 'wait-for-hostname', 'Checks the set-hostname command').allow(
+      commandResults,
+    );
+    this.rebootInstance = step('RebootInstance', 'reboot-instance', 'Reboots the instance').allow({
+      actions: ['ec2:RebootInstances'],
+      resources: [anyInstance],
+      conditions: { StringEquals: managed },
+    });
+    this.waitUntilRebooted = step('WaitUntilRebooted', 'wait-until-rebooted', 'Proves the reboot and the hostname')
+      .allow(agentInformation)
+      .allow(commandResults);
+    for (const s of runShellScript) this.waitUntilRebooted.allow(s);
+    this.rollBack = step('RollBack', 'roll-back', 'Removes what a failed create made')
+      .allow(describeInstances)
+      .allow(readZone)
+      .allow(changeRecords)
+      .allow(terminateManaged);
+
+    this.resolveHost = step('ResolveHost', 'resolve-host', 'Finds the record and instance behind a hostname', {
+      ALLOW_FORCE: String(props.allowForceDestroy),
+    })
+      .allow(findZones)
+      .allow(readZone)
+      .allow(describeInstances);
+    this.terminateInstance = step('TerminateInstance', 'terminate-instance', 'Terminates the instance').allow(
+      props.allowForceDestroy ? { actions: ['ec2:TerminateInstances'], resources: [anyInstance] } : terminateManaged,
+    );
+    this.waitUntilTerminated = step(
+      'WaitUntilTerminated',
+      'wait-until-terminated',
+      'Checks the instance is gone',
+    ).allow(describeInstances);
+    this.removeDns = step('RemoveDns', 'remove-dns', 'Deletes the Route 53 record')
+      .allow(readZone)
+      .allow(changeRecords);
+    this.all = this.node.children.filter((c): c is StepFunction => c instanceof StepFunction);
+  }
+}
