@@ -43,7 +43,10 @@ export const handler = async (state: CreateState): Promise<LaunchResult> => {
       IamInstanceProfile: { Arn: requireEnv('INSTANCE_PROFILE_ARN') },
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
       BlockDeviceMappings: [
-        { DeviceName: config.rootDeviceName, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } },
+        {
+          DeviceName: config.rootDeviceName,
+          Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true, VolumeSize: config.rootVolumeSize },
+        },
       ],
       TagSpecifications: [
         { ResourceType: 'instance', Tags: tags },

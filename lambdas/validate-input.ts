@@ -57,10 +57,14 @@ async function resolveImage(imageId: string | undefined, parameter: string): Pro
   throw new InvalidInput('imageParameter', `SSM parameter ${parameter} holds no AMI id`);
 }
 
-async function rootDeviceOf(imageId: string): Promise<string> {
+async function rootDeviceOf(imageId: string): Promise<{ rootDeviceName: string; rootVolumeSize?: number }> {
   try {
     const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
-    if (image?.RootDeviceName) return image.RootDeviceName;
+    const rootDeviceName = image?.RootDeviceName;
+    if (rootDeviceName) {
+      const root = image.BlockDeviceMappings?.find((m) => m.DeviceName === rootDeviceName);
+      return { rootDeviceName, rootVolumeSize: root?.Ebs?.VolumeSize };
+    }
   } catch (error) {
     if (!/^InvalidAMIID\./.test((error as Error).name)) throw error;
   }
@@ -113,7 +117,7 @@ export const handler = async (event: ValidateInputEvent): Promise<{ config: Crea
   }
 
   const imageId = await resolveImage(merged.imageId, merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter);
-  const rootDeviceName = await rootDeviceOf(imageId);
+  const { rootDeviceName, rootVolumeSize } = await rootDeviceOf(imageId);
   let subnetId = merged.subnetId;
   if (!subnetId && zone.privateZone) {
     const [vpcId] = await zoneVpcIds(zone.id);
@@ -129,6 +133,7 @@ export const handler = async (event: ValidateInputEvent): Promise<{ config: Crea
     privateZone: zone.privateZone,
     imageId,
     rootDeviceName,
+    rootVolumeSize,
     instanceType: merged.instanceType ?? BUILT_IN_DEFAULTS.instanceType,
     subnetId,
     keyName: merged.keyName,

@@ -26,7 +26,7 @@ export const CREATE_MAX_ATTEMPTS = {
 /**
  * create-vm, top to bottom: ValidateInput → Provision [LaunchInstance → WaitUntilRunning →
  * (WaitUntilManaged ‖ RegisterDns → WaitForDnsSync) → SetHostname → WaitForHostname →
- * RebootInstance → WaitUntilRebooted] → Done. Any failure inside Provision runs RollBack, then
+ * RebootInstance → WaitUntilRebooted → Done]. Any failure inside Provision runs RollBack, then
  * fails with the original error and cause.
  */
 export class CreateVmWorkflow extends Construct {
@@ -84,8 +84,9 @@ export class CreateVmWorkflow extends Construct {
         'dnsSync.$': '$[1].dnsSync',
       },
     })
-      .branch(managed)
-      .branch(registerDns.next(dnsSync));
+      // A branch must end in a state of its own: a poll's Choice cannot be the last one.
+      .branch(managed.next(new sfn.Succeed(this, 'AgentOnline')))
+      .branch(registerDns.next(dnsSync).next(new sfn.Succeed(this, 'DnsInSync')));
     const setHostname = lambdaStep(this, {
       fn: s.setHostname,
       name: 'SetHostname',
@@ -109,29 +110,6 @@ export class CreateVmWorkflow extends Construct {
       maxAttempts: CREATE_MAX_ATTEMPTS.rebooted,
     });
 
-    const provision = new sfn.Parallel(this, 'Provision', {
-      outputPath: '$[0]',
-      comment: 'Everything after validation; any failure in here is rolled back',
-    }).branch(launch.next(running).next(agentAndDns).next(setHostname).next(hostnameSet).next(reboot).next(rebooted));
-
-    const rollBack = lambdaStep(this, {
-      fn: s.rollBack,
-      name: 'RollBack',
-      payload: { 'config.$': '$.config', 'error.$': '$.error' },
-      resultPath: '$.rollBack',
-    });
-    const createFailed = new sfn.Fail(this, 'CreateFailed', {
-      errorPath: '$.error.Error',
-      causePath: '$.error.Cause',
-    });
-    const rollBackFailed = new sfn.Fail(this, 'RollBackFailed', {
-      error: 'RollBackFailed',
-      causePath: '$.rollBackError.Cause',
-      comment: 'Cleaning up after a failure failed: look for instances tagged with this execution',
-    });
-    rollBack.addCatch(rollBackFailed, { resultPath: '$.rollBackError' });
-    provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
-
     const done = new sfn.Pass(this, 'Done', {
       parameters: {
         'instanceId.$': '$.instance.instanceId',
@@ -154,13 +132,38 @@ export class CreateVmWorkflow extends Construct {
       },
     });
 
+    const provision = new sfn.Parallel(this, 'Provision', {
+      outputPath: '$[0]',
+      comment: 'Everything after validation; any failure in here is rolled back',
+    }).branch(
+      launch.next(running).next(agentAndDns).next(setHostname).next(hostnameSet).next(reboot).next(rebooted).next(done),
+    );
+
+    const rollBack = lambdaStep(this, {
+      fn: s.rollBack,
+      name: 'RollBack',
+      payload: { 'config.$': '$.config', 'error.$': '$.error' },
+      resultPath: '$.rollBack',
+    });
+    const createFailed = new sfn.Fail(this, 'CreateFailed', {
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const rollBackFailed = new sfn.Fail(this, 'RollBackFailed', {
+      error: 'RollBackFailed',
+      causePath: '$.rollBackError.Cause',
+      comment: 'Cleaning up after a failure failed: look for instances tagged with this execution',
+    });
+    rollBack.addCatch(rollBackFailed, { resultPath: '$.rollBackError' });
+    provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
+
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'instance-lifecycle create-vm: launch, name, register in DNS, reboot, verify',
-      definitionBody: sfn.DefinitionBody.fromChainable(validate.next(provision).next(done)),
+      definitionBody: sfn.DefinitionBody.fromChainable(validate.next(provision)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: props.timeout ?? Duration.minutes(45),
       tracingEnabled: true,

@@ -62,14 +62,13 @@ export class DestroyVmWorkflow extends Construct {
       parameters: { 'removed.$': '$.target' },
     });
 
+    // Explicit joins: Choice.afterwards() does not see through a poll fragment's own Choice.
     const hasRecord = new sfn.Choice(this, 'HasRecord?')
-      .when(sfn.Condition.isPresent('$.target.record'), removeDns.next(dnsSync))
-      .afterwards({ includeOtherwise: true })
-      .next(done);
+      .when(sfn.Condition.isPresent('$.target.record'), removeDns.next(dnsSync.next(done)))
+      .otherwise(done);
     const hasInstance = new sfn.Choice(this, 'HasInstance?')
-      .when(sfn.Condition.isPresent('$.target.instanceId'), terminate.next(terminated))
-      .afterwards({ includeOtherwise: true })
-      .next(hasRecord);
+      .when(sfn.Condition.isPresent('$.target.instanceId'), terminate.next(terminated.next(hasRecord)))
+      .otherwise(hasRecord);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

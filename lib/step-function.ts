@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -60,6 +60,7 @@ export class StepFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         loader: { '.sh': 'text' },
         externalModules: ['@aws-sdk/*'],
+        logLevel: LogLevel.WARNING,
       },
     });
     logGroup.grantWrite(role);

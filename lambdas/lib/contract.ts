@@ -21,6 +21,8 @@ export interface CreateConfig {
   readonly privateZone: boolean;
   readonly imageId: string;
   readonly rootDeviceName: string;
+  /** The image's own root volume size (GiB): the root mapping re-states it to set encryption. */
+  readonly rootVolumeSize?: number;
   readonly instanceType: string;
   readonly subnetId?: string;
   readonly keyName?: string;

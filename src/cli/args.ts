@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const COMMON = {
+  local: { type: 'boolean' },
+  endpoint: { type: 'string' },
+  input: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const CREATE_OPTIONS = {
+  ...COMMON,
+  hostname: { type: 'string' },
+  zone: { type: 'string' },
+  'image-id': { type: 'string' },
+  'image-parameter': { type: 'string' },
+  'instance-type': { type: 'string' },
+  'subnet-id': { type: 'string' },
+  'key-name': { type: 'string' },
+  'security-group-ids': { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  'record-type': { type: 'string' },
+  ttl: { type: 'string' },
+  'poll-interval': { type: 'string' },
+  'admin-user': { type: 'string' },
+  'ssh-public-key': { type: 'string' },
+} as const;
+
+export const DESTROY_OPTIONS = {
+  ...COMMON,
+  hostname: { type: 'string' },
+  zone: { type: 'string' },
+  'instance-id': { type: 'string' },
+  force: { type: 'boolean' },
+  'poll-interval': { type: 'string' },
+} as const;
+
+export const EMULATOR_OPTIONS = {
+  port: { type: 'string' },
+  zone: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const DEMO_OPTIONS = {
+  hostname: { type: 'string', default: 'web1' },
+  zone: { type: 'string', default: 'example.internal' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never;
+
+export function parse<O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Numbers stay numbers; anything else is passed on as given, for the workflow to name the field. */
+function numberish(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+function readInputFile(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--input ${file}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--input ${file}: the execution input must be a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function compact(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+function tagsOf(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (!pairs) return undefined;
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 1) throw new UsageError(`--tag ${pair}: expected key=value`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+}
+
+type CreateValues = ReturnType<typeof parse<typeof CREATE_OPTIONS>>;
+type DestroyValues = ReturnType<typeof parse<typeof DESTROY_OPTIONS>>;
+
+/** The create execution input: --input's JSON, then each flag over it. */
+export function createInput(v: CreateValues): Record<string, unknown> {
+  const fromFile = readInputFile(v.input);
+  const tags = tagsOf(v.tag as string[] | undefined);
+  return compact({
+    ...fromFile,
+    ...compact({
+      hostname: v.hostname,
+      dnsZone: v.zone,
+      imageId: v['image-id'],
+      imageParameter: v['image-parameter'],
+      instanceType: v['instance-type'],
+      subnetId: v['subnet-id'],
+      keyName: v['key-name'],
+      securityGroupIds: (v['security-group-ids'] as string | undefined)?.split(',').map((s) => s.trim()),
+      tags: tags ? { ...((fromFile.tags as Record<string, string>) ?? {}), ...tags } : undefined,
+      recordType: v['record-type'],
+      ttl: numberish(v.ttl as string | undefined),
+      pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
+      adminUser: v['admin-user'],
+      sshPublicKey: v['ssh-public-key'],
+    }),
+  });
+}
+
+export function destroyInput(v: DestroyValues): Record<string, unknown> {
+  return compact({
+    ...readInputFile(v.input),
+    ...compact({
+      hostname: v.hostname,
+      dnsZone: v.zone,
+      instanceId: v['instance-id'],
+      force: v.force,
+      pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
+    }),
+  });
+}

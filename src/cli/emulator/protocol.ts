@@ -1,0 +1,62 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The AWS service and operation an SDK request is for, read from its wire form. */
+export interface Operation {
+  service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'other';
+  name: string;
+}
+
+export function operationOf(method: string, path: string, headers: IncomingHttpHeaders, body: string): Operation {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string' && target.startsWith('AmazonSSM.')) {
+    return { service: 'ssm', name: target.slice('AmazonSSM.'.length) };
+  }
+  if (path.startsWith('/2013-04-01/')) return { service: 'route53', name: route53Operation(method, path) };
+  const action = new URLSearchParams(body).get('Action');
+  if (action) {
+    const auth = String(headers.authorization ?? '');
+    return { service: auth.includes('/iam/') ? 'iam' : 'ec2', name: action };
+  }
+  return { service: 'other', name: `${method} ${path}` };
+}
+
+function route53Operation(method: string, path: string): string {
+  const p = path.replace(/\?.*$/, '').replace(/\/$/, '');
+  if (/\/rrset$/.test(p)) return method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets';
+  if (/\/change\/[^/]+$/.test(p)) return 'GetChange';
+  if (/\/hostedzonesbyname$/.test(p)) return 'ListHostedZonesByName';
+  if (/\/hostedzone\/[^/]+$/.test(p)) return method === 'DELETE' ? 'DeleteHostedZone' : 'GetHostedZone';
+  if (/\/hostedzone$/.test(p)) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
+  return `${method} ${p}`;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** An error response in the service's own protocol, so the SDK raises a named exception. */
+export function errorResponse(op: Operation, code: string, message: string, status = 400): WireResponse {
+  const requestId = `emulator-${Math.random().toString(16).slice(2, 10)}`;
+  if (op.service === 'ssm') {
+    return {
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code },
+      body: JSON.stringify({ __type: code, message }),
+    };
+  }
+  if (op.service === 'ec2') {
+    return {
+      status,
+      headers: { 'content-type': 'text/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+    };
+  }
+  const xmlns = op.service === 'route53' ? ' xmlns="https://route53.amazonaws.com/doc/2013-04-01/"' : '';
+  return {
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse${xmlns}><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Runs the synthesized state machines on this machine: aws-local-stepfunctions interprets the ASL
+ * read from the template; each Lambda task runs the handler from the bundle `cdk synth` wrote, in
+ * this process, with its AWS SDK pointed at the emulator through AWS_ENDPOINT_URL.
+ */
+import './polyfills';
+import { randomUUID } from 'node:crypto';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulator/seed';
+import { CreateInstanceProfileCommand } from './iam-lite';
+import { synthesize } from './synth';
+import {
+  type AslDefinition,
+  type LambdaBundle,
+  LOCAL_ACCOUNT,
+  LOCAL_INSTANCE_PROFILE,
+  type LocalDeployment,
+  loadDeployment,
+} from './template';
+
+export type Workflow = 'create' | 'destroy';
+
+export interface StepEvent {
+  name: string;
+  type: string;
+  status: 'Succeeded' | 'Failed' | 'Retried' | 'Caught';
+  durationMs: number;
+  error?: string;
+  cause?: string;
+}
+
+export type ExecutionResult =
+  | { status: 'SUCCEEDED'; output: unknown; executionId: string }
+  | { status: 'FAILED'; error: string; cause: string; executionId: string };
+
+export interface LocalEngineOptions {
+  /** AWS_ENDPOINT_URL of a running emulator. */
+  endpoint: string;
+  /** Milliseconds each Wait state sleeps locally, whatever its seconds say. @default 0 */
+  waitMs?: number;
+  /** Milliseconds between Retry attempts locally. @default 10 */
+  retryMs?: number;
+  /** Show the handlers' JSON log lines. @default false */
+  verbose?: boolean;
+  /** A template already synthesized (tests); otherwise the app is synthesized into cdk.out. */
+  templatePath?: string;
+}
+
+type Overrides = NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>;
+type TaskHandler = NonNullable<Overrides['taskResourceLocalHandlers']>[string];
+
+const STATE_MACHINE_NAMES: Record<Workflow, string> = { create: 'create-vm', destroy: 'destroy-vm' };
+
+export class LocalEngine {
+  readonly deployment: LocalDeployment;
+  private readonly handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  private prepared = false;
+
+  constructor(private readonly options: LocalEngineOptions) {
+    const templatePath = options.templatePath ?? synthesize().templatePath;
+    this.deployment = loadDeployment(templatePath);
+    this.configureEnvironment();
+  }
+
+  /** One environment for every bundle: the emulator endpoint plus the union of the functions' variables. */
+  private configureEnvironment(): void {
+    const merged: Record<string, string> = {};
+    for (const bundle of this.bundles()) {
+      for (const [key, value] of Object.entries(bundle.environment)) {
+        if (key in merged && merged[key] !== value) {
+          throw new Error(`functions disagree on ${key}; the local engine runs them in one process`);
+        }
+        merged[key] = value;
+      }
+    }
+    Object.assign(process.env, merged, {
+      AWS_ENDPOINT_URL: this.options.endpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      LIFECYCLE_QUIET_LOGS: this.options.verbose ? '0' : '1',
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+  }
+
+  private bundles(): LambdaBundle[] {
+    return [...this.deployment.tasks.create.values(), ...this.deployment.tasks.destroy.values()];
+  }
+
+  private handlerFor(bundle: LambdaBundle): (event: unknown) => Promise<unknown> {
+    let handler = this.handlers.get(bundle.file);
+    if (!handler) {
+      const mod = require(bundle.file) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
+      const fn = mod[bundle.handlerName];
+      if (typeof fn !== 'function') throw new Error(`${bundle.file} exports no ${bundle.handlerName}`);
+      handler = (event: unknown) => fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId });
+      this.handlers.set(bundle.file, handler);
+    }
+    return handler;
+  }
+
+  /** What the stack's deployment would have made before any execution: the instance profile, the defaults. */
+  async prepare(): Promise<void> {
+    if (this.prepared) return;
+    const endpoint = this.options.endpoint;
+    try {
+      await new CreateInstanceProfileCommand(endpoint, LOCAL_INSTANCE_PROFILE).send();
+    } catch (error) {
+      if ((error as Error).name !== 'EntityAlreadyExists') throw error;
+    }
+    const ssm = new SSMClient(clientConfig(endpoint));
+    try {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: this.deployment.defaults.name,
+          Value: this.deployment.defaults.value,
+          Type: 'String',
+          Overwrite: false,
+        }),
+      );
+    } catch (error) {
+      // Operators may have changed the defaults in this emulator: keep theirs.
+      if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
+    }
+    this.prepared = true;
+  }
+
+  definition(workflow: Workflow): AslDefinition {
+    return this.deployment.definitions[workflow];
+  }
+
+  async run(workflow: Workflow, input: unknown, onStep?: (event: StepEvent) => void): Promise<ExecutionResult> {
+    await this.prepare();
+    const definition = this.definition(workflow);
+    const tasks = this.deployment.tasks[workflow];
+    const overrides: Overrides = {
+      taskResourceLocalHandlers: Object.fromEntries(
+        [...tasks].map(([name, bundle]) => [name, this.handlerFor(bundle) as unknown as TaskHandler]),
+      ),
+      waitTimeOverrides: Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
+      retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
+    };
+    const name = `${workflow}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+    const executionId = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${STATE_MACHINE_NAMES[workflow]}:${name}`;
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    const execution = machine.run(input as never, {
+      overrides,
+      context: {
+        Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date().toISOString() },
+        StateMachine: { Id: executionId.replace(':execution:', ':stateMachine:'), Name: STATE_MACHINE_NAMES[workflow] },
+      } as never,
+    });
+    const follow = followEvents(execution.eventLogs as AsyncIterable<RawEvent>, onStep);
+    try {
+      const output = await execution.result;
+      await follow;
+      return { status: 'SUCCEEDED', output, executionId };
+    } catch (error) {
+      // The execution's own failure event carries the error and cause as Step Functions reports them.
+      const failed = await follow.catch(() => undefined);
+      const e = error as Error;
+      return {
+        status: 'FAILED',
+        error: failed?.Error ?? e.name,
+        cause: failed?.Cause === undefined ? e.message : String(failed.Cause),
+        executionId,
+      };
+    }
+  }
+}
+
+interface RawEvent {
+  type: string;
+  timestamp: number;
+  state?: { name: string; type: string };
+  Error?: string;
+  Cause?: unknown;
+}
+
+function waitStates(definition: AslDefinition): string[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => [
+    ...(state.Type === 'Wait' ? [name] : []),
+    ...(state.Branches ?? []).flatMap(waitStates),
+  ]);
+}
+
+/** Reports each finished state; resolves with the ExecutionFailed event, if the execution failed. */
+async function followEvents(
+  events: AsyncIterable<RawEvent>,
+  onStep?: (event: StepEvent) => void,
+): Promise<RawEvent | undefined> {
+  const entered = new Map<string, number>();
+  const caught = new Set<string>();
+  let failed: RawEvent | undefined;
+  for await (const event of events) {
+    if (event.type === 'ExecutionFailed') failed = event;
+    const state = event.state;
+    if (!state) continue;
+    if (event.type === 'StateEntered') {
+      entered.set(state.name, event.timestamp);
+      caught.delete(state.name);
+      continue;
+    }
+    if (event.type === 'StateCaught') caught.add(state.name);
+    // After a Catch the library also reports the state as exited; the console does not.
+    if (event.type === 'StateExited' && caught.has(state.name)) continue;
+    const status = (
+      { StateExited: 'Succeeded', StateFailed: 'Failed', StateRetried: 'Retried', StateCaught: 'Caught' } as const
+    )[event.type as 'StateExited'];
+    if (!status || !onStep) continue;
+    onStep({
+      name: state.name,
+      type: state.type,
+      status,
+      durationMs: event.timestamp - (entered.get(state.name) ?? event.timestamp),
+      error: event.Error,
+      cause: event.Cause === undefined ? undefined : String(event.Cause),
+    });
+  }
+  return failed;
+}

@@ -1,0 +1,27 @@
+import type { ExecutionResult, StepEvent } from './local-engine';
+
+/** One line per finished state, like the console's execution event list. */
+export function stepLine(event: StepEvent): string {
+  const seconds = (event.durationMs / 1000).toFixed(2).padStart(7);
+  const detail = event.error ? `  ${event.error}` : '';
+  return `  ${event.name.padEnd(30)} ${event.type.padEnd(9)} ${event.status.padEnd(10)} ${seconds} s${detail}`;
+}
+
+export function header(title: string): string {
+  return `${title}\n  ${'STATE'.padEnd(30)} ${'TYPE'.padEnd(9)} ${'STATUS'.padEnd(10)} ${'DURATION'.padStart(9)}`;
+}
+
+/** The cause as a person wants it: Lambda errors arrive as JSON with an errorMessage. */
+export function readableCause(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+  } catch {
+    // not JSON: already readable
+  }
+  return cause;
+}
+
+export function failureLine(machine: string, result: Extract<ExecutionResult, { status: 'FAILED' }>): string {
+  return `${machine} failed: ${result.error}: ${readableCause(result.cause)}`;
+}

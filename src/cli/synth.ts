@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { defineApp, STACK_ID } from '../../lib/app';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const SOURCES = ['bin', 'lib', 'lambdas', 'userdata', 'cdk.json', 'package-lock.json'];
+const STAMP = '.lifecycle-synth-stamp';
+
+function filesUnder(p: string): string[] {
+  if (!existsSync(p)) return [];
+  if (!statSync(p).isDirectory()) return [p];
+  return readdirSync(p)
+    .sort()
+    .flatMap((name) => filesUnder(path.join(p, name)));
+}
+
+/** A digest of everything that shapes the template and the bundles. */
+export function sourceDigest(context: Record<string, unknown>): string {
+  const hash = createHash('sha256');
+  for (const file of SOURCES.flatMap((s) => filesUnder(path.join(PROJECT_ROOT, s)))) {
+    hash.update(path.relative(PROJECT_ROOT, file));
+    hash.update(readFileSync(file));
+  }
+  hash.update(JSON.stringify(context));
+  return hash.digest('hex');
+}
+
+export function cdkContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
+export interface SynthOptions {
+  outdir?: string;
+  /** Context on top of cdk.json's. */
+  context?: Record<string, unknown>;
+  /** Synthesize even when the sources have not changed since the last run. */
+  force?: boolean;
+}
+
+/**
+ * Synthesizes the app exactly as `cdk synth` does (same app definition, cdk.json context, esbuild
+ * bundles) into cdk.out, unless nothing changed since the last time. Returns the template path.
+ */
+export function synthesize(options: SynthOptions = {}): { templatePath: string; outdir: string; reused: boolean } {
+  const outdir = options.outdir ?? path.join(PROJECT_ROOT, 'cdk.out');
+  // The cdk CLI sets asset metadata; the local engine finds each bundle through it.
+  const context = { ...cdkContext(), 'aws:cdk:enable-asset-metadata': true, ...options.context };
+  const digest = sourceDigest(context);
+  const templatePath = path.join(outdir, `${STACK_ID}.template.json`);
+  const stampPath = path.join(outdir, STAMP);
+  if (!options.force && existsSync(templatePath) && existsSync(stampPath)) {
+    if (readFileSync(stampPath, 'utf8') === digest) return { templatePath, outdir, reused: true };
+  }
+  const app = new App({ outdir, context });
+  defineApp(app);
+  app.synth();
+  writeFileSync(stampPath, digest);
+  return { templatePath, outdir, reused: false };
+}

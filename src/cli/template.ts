@@ -1,0 +1,148 @@
+/**
+ * Reads a synthesized template back into what a local run needs: each state machine's definition
+ * as runnable ASL (Fn::Join / Ref / Fn::GetAtt resolved to placeholders), and each Lambda task's
+ * bundle and environment.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION_NAME = 'us-east-1';
+
+interface Resource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export interface Template {
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export interface LambdaBundle {
+  logicalId: string;
+  /** The bundle `cdk synth` wrote (cdk.out/asset.<hash>/index.js). */
+  file: string;
+  handlerName: string;
+  environment: Record<string, string>;
+}
+
+export interface LocalDeployment {
+  definitions: { create: AslDefinition; destroy: AslDefinition };
+  /** Task state name → bundle, per state machine. */
+  tasks: { create: Map<string, LambdaBundle>; destroy: Map<string, LambdaBundle> };
+  /** The SSM parameter holding the defaults, and the value the stack seeds it with. */
+  defaults: { name: string; value: string };
+  instanceProfileArn: string;
+}
+
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Branches?: AslDefinition[];
+  [key: string]: unknown;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [key: string]: unknown;
+}
+
+export function functionArn(logicalId: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION_NAME}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
+export const LOCAL_INSTANCE_PROFILE = 'instance-lifecycle-local';
+
+/** Resolves the intrinsic functions CDK emits, with local placeholders. */
+export function resolveIntrinsics(template: Template, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(template, v));
+  if (typeof value !== 'object' || value === null) return value;
+  const obj = value as Record<string, unknown>;
+  if ('Fn::Join' in obj) {
+    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => String(resolveIntrinsics(template, p))).join(sep);
+  }
+  if ('Ref' in obj) {
+    const ref = obj.Ref as string;
+    if (ref === 'AWS::Partition') return 'aws';
+    if (ref === 'AWS::Region') return LOCAL_REGION_NAME;
+    if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
+    if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+    const resource = template.Resources[ref];
+    if (resource?.Type === 'AWS::SSM::Parameter') return resource.Properties?.Name;
+    return ref;
+  }
+  if ('Fn::GetAtt' in obj) {
+    const [id, attr] = obj['Fn::GetAtt'] as [string, string];
+    const resource = template.Resources[id];
+    if (resource?.Type === 'AWS::Lambda::Function' && attr === 'Arn') return functionArn(id);
+    if (resource?.Type === 'AWS::IAM::InstanceProfile' && attr === 'Arn') {
+      return `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`;
+    }
+    return `arn:aws:local:::${id}/${attr}`;
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(template, v)]));
+}
+
+/** Every Task state of a definition, including those inside Parallel branches. */
+export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
+  return Object.entries(definition.States).flatMap(
+    ([name, state]): Array<[string, AslState]> => [
+      ...(state.Type === 'Task' ? [[name, state] as [string, AslState]] : []),
+      ...(state.Branches ?? []).flatMap(taskStates),
+    ],
+  );
+}
+
+function stateMachineId(template: Template, prefix: string): string {
+  const id = Object.keys(template.Resources).find(
+    (k) => template.Resources[k].Type === 'AWS::StepFunctions::StateMachine' && k.startsWith(prefix),
+  );
+  if (!id) throw new Error(`the template has no ${prefix} state machine`);
+  return id;
+}
+
+export function definitionOf(template: Template, prefix: 'CreateVm' | 'DestroyVm'): AslDefinition {
+  const props = template.Resources[stateMachineId(template, prefix)].Properties ?? {};
+  return JSON.parse(String(resolveIntrinsics(template, props.DefinitionString))) as AslDefinition;
+}
+
+export function loadDeployment(templatePath: string): LocalDeployment {
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
+  const outdir = path.dirname(templatePath);
+  const bundleOf = (logicalId: string): LambdaBundle => {
+    const fn = template.Resources[logicalId];
+    if (fn?.Type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a Lambda function`);
+    const [file, handlerName] = String(fn.Properties?.Handler ?? 'index.handler').split('.');
+    const variables = ((fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+      {}) as Record<string, unknown>;
+    return {
+      logicalId,
+      file: path.join(outdir, String(fn.Metadata?.['aws:asset:path']), `${file}.js`),
+      handlerName,
+      environment: Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, String(resolveIntrinsics(template, v))]),
+      ),
+    };
+  };
+  const tasksOf = (definition: AslDefinition) =>
+    new Map(
+      taskStates(definition).map(([name, state]) => {
+        const arn = String(state.Parameters?.FunctionName ?? state.Resource);
+        return [name, bundleOf(arn.slice(arn.lastIndexOf(':') + 1))];
+      }),
+    );
+  const create = definitionOf(template, 'CreateVm');
+  const destroy = definitionOf(template, 'DestroyVm');
+  const parameter = Object.values(template.Resources).find((r) => r.Type === 'AWS::SSM::Parameter');
+  return {
+    definitions: { create, destroy },
+    tasks: { create: tasksOf(create), destroy: tasksOf(destroy) },
+    defaults: { name: String(parameter?.Properties?.Name), value: String(parameter?.Properties?.Value) },
+    instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
+  };
+}
