@@ -102,8 +102,8 @@ export class LocalEngine {
   }
 
   /** What the stack's deployment would have made before any execution: the instance profile, the defaults. */
-  async prepare(): Promise<void> {
-    if (this.prepared) return;
+  async prepare(force = false): Promise<void> {
+    if (this.prepared && !force) return;
     const endpoint = this.options.endpoint;
     try {
       await new CreateInstanceProfileCommand(endpoint, LOCAL_INSTANCE_PROFILE).send();

@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '^.+\\.sh$': '<rootDir>/test/support/text-transform.js',
+  },
+  moduleFileExtensions: ['ts', 'js', 'json', 'sh'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/env.js'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

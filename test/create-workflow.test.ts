@@ -1,0 +1,170 @@
+/**
+ * The synthesized create-vm state machine, run by the local interpreter against the emulator:
+ * every branch (success, each named error, retries, poll timeout, roll-back).
+ */
+import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
+import type { ExecutionResult, StepEvent } from '../src/cli/local-engine';
+import { Harness, tag, ZONE } from './support/emulator';
+
+const h = new Harness();
+beforeAll(() => h.start());
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
+
+async function create(input: Record<string, unknown>): Promise<{ result: ExecutionResult; steps: StepEvent[] }> {
+  const steps: StepEvent[] = [];
+  const result = await h.engine.run('create', { pollIntervalSeconds: 0, ...input }, (e) => steps.push(e));
+  return { result, steps };
+}
+
+function failed(result: ExecutionResult) {
+  if (result.status !== 'FAILED') throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('create-vm succeeds', () => {
+  test('launches a tagged instance, registers its CNAME, sets the hostname and proves the reboot', async () => {
+    const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE, tags: { team: 'infra' } });
+    expect(result.status).toBe('SUCCEEDED');
+    const output = (result as { output: Record<string, unknown> }).output;
+
+    const [instance] = await h.liveInstances();
+    expect(instance.State?.Name).toBe('running');
+    expect(tag(instance, 'Name')).toBe('web1');
+    expect(tag(instance, MANAGED_BY_TAG)).toBe(MANAGED_BY_VALUE);
+    expect(tag(instance, FQDN_TAG)).toBe('web1.example.internal');
+    expect(tag(instance, EXECUTION_TAG)).toBe(result.executionId);
+    expect(tag(instance, 'team')).toBe('infra');
+    expect(instance.MetadataOptions?.HttpTokens).toBe('required');
+
+    expect(await h.hostRecords()).toEqual([
+      expect.objectContaining({
+        Name: 'web1.example.internal.',
+        Type: 'CNAME',
+        ResourceRecords: [{ Value: instance.PrivateDnsName }],
+      }),
+    ]);
+    expect(output).toMatchObject({
+      instanceId: instance.InstanceId,
+      privateIp: instance.PrivateIpAddress,
+      fqdn: 'web1.example.internal',
+      recordType: 'CNAME',
+    });
+
+    const guest = h.emulator.proxy.guests.peek(instance.InstanceId ?? '');
+    expect(guest?.reboots).toBe(1);
+    expect(output.bootId).toBe(guest?.bootId);
+    expect(guest?.hostname).toBe('web1.example.internal');
+    expect(guest?.preserveHostname).toBe(true);
+
+    const setHostname = h.emulator.proxy.commands[0].commands;
+    expect(setHostname).toContain("hostnamectl set-hostname 'web1.example.internal'");
+    expect(setHostname.join('\n')).toContain('preserve_hostname: true');
+
+    const names = steps.filter((s) => s.status === 'Succeeded').map((s) => s.name);
+    for (const state of ['ValidateInput', 'LaunchInstance', 'WaitUntilRunning', 'WaitUntilManaged', 'RegisterDns']) {
+      expect(names).toContain(state);
+    }
+    for (const state of ['WaitForDnsSync', 'SetHostname', 'WaitForHostname', 'RebootInstance', 'WaitUntilRebooted']) {
+      expect(names).toContain(state);
+    }
+    // The reboot check waited while the agent was offline: the loop went round at least once.
+    expect(names.filter((n) => n === 'WaitUntilRebooted (wait)').length).toBeGreaterThan(0);
+  });
+
+  test('an A record points at the private IP', async () => {
+    const { result } = await create({ hostname: 'db1', dnsZone: ZONE, recordType: 'A', ttl: 60 });
+    expect(result.status).toBe('SUCCEEDED');
+    const [instance] = await h.liveInstances();
+    expect(await h.hostRecords()).toEqual([
+      expect.objectContaining({ Type: 'A', TTL: 60, ResourceRecords: [{ Value: instance.PrivateIpAddress }] }),
+    ]);
+  });
+
+  test('throttling on RunInstances is retried and launches exactly one instance', async () => {
+    h.faults([{ kind: 'error', operation: 'RunInstances', code: 'RequestLimitExceeded', times: 3 }]);
+    const { result, steps } = await create({ hostname: 'web2', dnsZone: ZONE });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(steps.filter((s) => s.name === 'LaunchInstance' && s.status === 'Retried').length).toBeGreaterThan(0);
+    expect(await h.liveInstances()).toHaveLength(1);
+  });
+
+  test('a RunInstances response lost after the launch is retried with the same ClientToken: one instance', async () => {
+    h.faults([{ kind: 'error', operation: 'RunInstances', code: 'InternalError', after: true, times: 1 }]);
+    const { result } = await create({ hostname: 'web3', dnsZone: ZONE });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(await h.instances()).toHaveLength(1);
+    expect(h.emulator.proxy.calls.get('RunInstances')).toBe(2);
+  });
+});
+
+describe('create-vm refuses bad input before anything is created', () => {
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    ['an empty hostname', { hostname: '', dnsZone: ZONE }, 'InvalidInput', /^hostname: must not be empty/],
+    ['a 64-character hostname', { hostname: 'a'.repeat(64), dnsZone: ZONE }, 'InvalidInput', /^hostname: .*63/],
+    ['an underscore', { hostname: 'web_1', dnsZone: ZONE }, 'InvalidInput', /^hostname: "web_1" is not a DNS label/],
+    ['a shell separator', { hostname: 'a;reboot', dnsZone: ZONE }, 'InvalidInput', /^hostname: "a;reboot"/],
+    ['a command substitution', { hostname: '$(id)', dnsZone: ZONE }, 'InvalidInput', /^hostname: "\$\(id\)"/],
+    ['an unknown zone', { hostname: 'web1', dnsZone: 'nowhere.internal' }, 'ZoneNotFound', /^dnsZone: /],
+    ['an unknown field', { hostname: 'web1', dnsZone: ZONE, hostnme: 'x' }, 'InvalidInput', /^hostnme: unknown field/],
+    ['a bad record type', { hostname: 'web1', dnsZone: ZONE, recordType: 'MX' }, 'InvalidInput', /^recordType: /],
+    ['a quote in a tag', { hostname: 'web1', dnsZone: ZONE, tags: { a: "x'y" } }, 'InvalidInput', /^tags\.a: /],
+  ];
+  test.each(cases)('%s', async (_label, input, error, message) => {
+    const { result, steps } = await create(input);
+    const failure = failed(result);
+    expect(failure.error).toBe(error);
+    expect(failure.cause).toMatch(message);
+    expect(steps.map((s) => s.name)).not.toContain('LaunchInstance');
+    expect(await h.instances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
+    expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
+  });
+
+  test('a name already in the zone is HostnameTaken, and the record is left alone', async () => {
+    expect((await create({ hostname: 'web1', dnsZone: ZONE })).result.status).toBe('SUCCEEDED');
+    const before = await h.hostRecords();
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE })).result);
+    expect(failure.error).toBe('HostnameTaken');
+    expect(failure.cause).toContain('web1.example.internal');
+    expect(await h.liveInstances()).toHaveLength(1);
+    expect(await h.hostRecords()).toEqual(before);
+  });
+});
+
+describe('create-vm rolls back a failure after launch', () => {
+  test('a failed set-hostname command: CommandFailed, no instance left running, no record', async () => {
+    h.faults([{ kind: 'command-failed', operation: 'SendCommand', match: 'hostnamectl', message: 'disk full' }]);
+    const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE });
+    const failure = failed(result);
+    expect(failure.error).toBe('CommandFailed');
+    expect(failure.cause).toContain('disk full');
+    expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual(
+      expect.arrayContaining(['RollBack:Succeeded', 'CreateFailed:Failed']),
+    );
+    expect(await h.instances()).toHaveLength(1);
+    expect(await h.liveInstances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
+  });
+
+  test('an agent that never comes Online ends in PollTimeout, rolled back', async () => {
+    h.faults([{ kind: 'agent-offline', operation: 'DescribeInstanceInformation' }]);
+    const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE });
+    const failure = failed(result);
+    expect(failure.error).toBe('PollTimeout');
+    expect(failure.cause).toContain('WaitUntilManaged');
+    expect(steps.filter((s) => s.name === 'WaitUntilManaged' && s.status === 'Succeeded')).toHaveLength(120);
+    expect(await h.liveInstances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
+  });
+
+  test('throttling that never stops: retries exhausted, the error kept, nothing left', async () => {
+    h.faults([{ kind: 'error', operation: 'ChangeResourceRecordSets', code: 'Throttling', match: 'CREATE' }]);
+    const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE });
+    const failure = failed(result);
+    expect(failure.error).toBe('Throttling');
+    expect(steps.filter((s) => s.name === 'RegisterDns' && s.status === 'Retried')).toHaveLength(6);
+    expect(await h.liveInstances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,8 @@
+import { synthesize } from '../../src/cli/synth';
+
+/** One synth for the whole run (reused when the sources have not changed); tests read cdk.out. */
+export default function globalSetup(): void {
+  const { templatePath, reused } = synthesize();
+  process.env.LIFECYCLE_TEMPLATE = templatePath;
+  if (!reused) process.stderr.write(`\nsynthesized ${templatePath}\n`);
+}
