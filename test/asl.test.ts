@@ -46,10 +46,15 @@ test('create chain: ValidateInput → Provision [Launch → Running → (Agent �
 });
 
 test('any failure in Provision goes to RollBack, then fails with the original error and cause', () => {
-  expect(create.States.Provision.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollBack' }]);
+  expect(create.States.Provision.Catch).toEqual([
+    { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollBack' },
+  ]);
   expect(create.States.RollBack.Next).toBe('CreateFailed');
   expect(create.States.CreateFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
-  expect(create.States.RollBack.Catch?.[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RollBackFailed' });
+  expect((create.States.RollBack.Catch as unknown[])[0]).toMatchObject({
+    ErrorEquals: ['States.ALL'],
+    Next: 'RollBackFailed',
+  });
   expect(create.States.ValidateInput.Catch).toBeUndefined();
 });
 
@@ -61,26 +66,32 @@ test('every poll loop waits between checks, is bounded, and times out with PollT
     ['WaitUntilRebooted', CREATE_MAX_ATTEMPTS.rebooted],
   ] as const) {
     const states = allStates(create);
-    const choice = states[`${name}?`] as { Choices: Array<Record<string, unknown>> };
+    const choice = states[`${name}?`] as unknown as { Choices: Array<Record<string, unknown>> };
     expect(choice.Choices[0]).toMatchObject({
-      And: [
-        { StringEquals: 'WAITING' },
-        { NumericGreaterThanEquals: max },
-      ].map((c) => expect.objectContaining(c)),
+      And: [{ StringEquals: 'WAITING' }, { NumericGreaterThanEquals: max }].map((c) => expect.objectContaining(c)),
       Next: `${name} timed out`,
     });
     expect(choice.Choices[1]).toMatchObject({ StringEquals: 'WAITING', Next: `${name} (wait)` });
-    expect(states[`${name} (wait)`]).toMatchObject({ Type: 'Wait', SecondsPath: '$.config.pollIntervalSeconds', Next: name });
+    expect(states[`${name} (wait)`]).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.config.pollIntervalSeconds',
+      Next: name,
+    });
     expect(states[`${name} timed out`]).toMatchObject({ Type: 'Fail', Error: 'PollTimeout' });
   }
-  expect(allStates(destroy)['WaitUntilTerminated (wait)']).toMatchObject({ SecondsPath: '$.target.pollIntervalSeconds' });
+  expect(allStates(destroy)['WaitUntilTerminated (wait)']).toMatchObject({
+    SecondsPath: '$.target.pollIntervalSeconds',
+  });
 });
 
 test('every Lambda task retries Lambda service errors and throttling with backoff and full jitter', () => {
   for (const definition of [create, destroy]) {
     for (const [name, state] of taskStates(definition)) {
       const retry = state.Retry as Array<Record<string, unknown>>;
-      expect({ name, retry: retry[0].ErrorEquals }).toEqual({ name, retry: expect.arrayContaining(['Lambda.ServiceException']) });
+      expect({ name, retry: retry[0].ErrorEquals }).toEqual({
+        name,
+        retry: expect.arrayContaining(['Lambda.ServiceException']),
+      });
       expect(retry[1]).toEqual({
         ErrorEquals: [...THROTTLING_ERRORS],
         IntervalSeconds: 1,
@@ -111,7 +122,10 @@ test('destroy chain: ResolveHost → [Terminate → WaitUntilTerminated] → [Re
 });
 
 test('both resolved definitions pass asl-validator', () => {
-  const aslValidator = require('asl-validator') as (d: unknown, o?: unknown) => { isValid: boolean; errorsText: () => string };
+  const aslValidator = require('asl-validator') as (
+    d: unknown,
+    o?: unknown,
+  ) => { isValid: boolean; errorsText: () => string };
   for (const definition of [create, destroy]) {
     const result = aslValidator(definition, { checkPaths: true, checkArn: true });
     expect({ valid: result.isValid, errors: result.errorsText() }).toEqual({ valid: true, errors: '' });

@@ -1,5 +1,5 @@
 /** The synthesized destroy-vm state machine, run by the local interpreter against the emulator. */
-import { RunInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { clientConfig, ensureZone } from '../src/cli/emulator/seed';
 import type { ExecutionResult } from '../src/cli/local-engine';

@@ -82,7 +82,9 @@ test('Route 53 changes are limited to the configured zones and to A/CNAME record
 test('iam:PassRole names only the instance role, and only for EC2', () => {
   const [instanceRoleId] = Object.keys(
     template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] } },
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
+      },
     }),
   );
   const passRole = statementsOf('LaunchInstance').find((s) => s.Action === 'iam:PassRole');

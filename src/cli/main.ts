@@ -87,6 +87,11 @@ const DEMO_HELP = `Usage: lifecycle demo [--hostname web1] [--zone example.inter
 
 Starts a fresh emulator, creates the host, destroys it, and checks that nothing is left.`;
 
+function help(io: Io, text: string): number {
+  io.out(text);
+  return 0;
+}
+
 const MACHINE: Record<Workflow, string> = { create: 'create-vm', destroy: 'destroy-vm' };
 
 interface Io {
@@ -150,7 +155,7 @@ function requireLocal(local: boolean | undefined): void {
 
 async function createCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, CREATE_OPTIONS);
-  if (v.help) return (io.out(CREATE_HELP), 0);
+  if (v.help) return help(io, CREATE_HELP);
   requireLocal(v.local);
   const input = createInput(v);
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
@@ -162,7 +167,7 @@ async function createCommand(argv: string[], io: Io): Promise<number> {
 
 async function destroyCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, DESTROY_OPTIONS);
-  if (v.help) return (io.out(DESTROY_HELP), 0);
+  if (v.help) return help(io, DESTROY_HELP);
   requireLocal(v.local);
   const input = destroyInput(v);
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
@@ -174,7 +179,7 @@ async function destroyCommand(argv: string[], io: Io): Promise<number> {
 
 async function emulatorCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, EMULATOR_OPTIONS);
-  if (v.help) return (io.out(EMULATOR_HELP), 0);
+  if (v.help) return help(io, EMULATOR_HELP);
   const port = v.port === undefined ? 0 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v.port}: not a port`);
   const zones = (v.zone as string[] | undefined) ?? ['example.internal'];
@@ -213,7 +218,7 @@ export async function leftovers(endpoint: string, hostname: string, zone: string
 
 async function demoCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, DEMO_OPTIONS);
-  if (v.help) return (io.out(DEMO_HELP), 0);
+  if (v.help) return help(io, DEMO_HELP);
   const hostname = String(v.hostname);
   const zone = String(v.zone);
   return withEmulator(undefined, [zone], io, false, async (url) => {

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../src/cli/synth';
 import { type AslDefinition, loadDeployment, type Template } from '../../src/cli/template';
 
-export const TEMPLATE_PATH = process.env.LIFECYCLE_TEMPLATE ?? path.join(PROJECT_ROOT, 'cdk.out', 'InstanceLifecycle.template.json');
+export const TEMPLATE_PATH =
+  process.env.LIFECYCLE_TEMPLATE ?? path.join(PROJECT_ROOT, 'cdk.out', 'InstanceLifecycle.template.json');
 
 export function template(): Template {
   return require(TEMPLATE_PATH) as Template;

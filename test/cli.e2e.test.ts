@@ -1,0 +1,105 @@
+/** End to end: the `lifecycle` command as a user runs it, against the emulator. */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../src/cli/synth';
+import { Harness, tag, ZONE } from './support/emulator';
+
+const CLI = path.join(PROJECT_ROOT, 'cli', 'lifecycle.js');
+
+function lifecycle(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [CLI, ...args], { cwd: PROJECT_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const h = new Harness();
+beforeAll(() => h.start());
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
+
+test('create then destroy through the CLI leaves the emulator as each promises', async () => {
+  const local = ['--local', '--endpoint', h.url, '--poll-interval', '0'];
+  const created = await lifecycle('create', '--hostname', 'web1', '--zone', ZONE, '--tag', 'env=test', ...local);
+  expect(created.stderr).not.toMatch(/error|fail/i);
+  expect(created.code).toBe(0);
+  for (const state of ['ValidateInput', 'LaunchInstance', 'RegisterDns', 'SetHostname', 'WaitUntilRebooted', 'Done']) {
+    expect(created.stdout).toMatch(new RegExp(`^  ${state}\\s+\\w+\\s+Succeeded\\s+[\\d.]+ s$`, 'm'));
+  }
+
+  const [instance] = await h.liveInstances();
+  expect(instance.State?.Name).toBe('running');
+  expect(tag(instance, 'Name')).toBe('web1');
+  expect(tag(instance, 'ManagedBy')).toBe('instance-lifecycle');
+  expect(tag(instance, 'env')).toBe('test');
+  const records = await h.hostRecords();
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({
+    Name: 'web1.example.internal.',
+    ResourceRecords: [{ Value: instance.PrivateDnsName }],
+  });
+  const sent = h.emulator.proxy.commands;
+  expect(sent.map((c) => c.instanceIds)).toEqual(sent.map(() => [instance.InstanceId]));
+  expect(sent[0].commands).toContain("hostnamectl set-hostname 'web1.example.internal'");
+
+  const destroyed = await lifecycle('destroy', '--hostname', 'web1', '--zone', ZONE, ...local);
+  expect(destroyed.code).toBe(0);
+  expect(destroyed.stdout).toMatch(/^ {2}TerminateInstance\s+Task\s+Succeeded/m);
+  expect((await h.instances()).map((i) => i.State?.Name)).toEqual(['terminated']);
+  expect(await h.hostRecords()).toHaveLength(0);
+});
+
+test('a failed execution exits 1 with the error name and cause on stderr, and creates nothing', async () => {
+  const run = await lifecycle('create', '--hostname', '$(id)', '--zone', ZONE, '--local', '--endpoint', h.url);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/^create-vm failed: InvalidInput: hostname: "\$\(id\)" is not a DNS label/m);
+  expect(await h.instances()).toHaveLength(0);
+});
+
+test('--json prints only the output', async () => {
+  const run = await lifecycle(
+    'create',
+    '--hostname',
+    'web2',
+    '--zone',
+    ZONE,
+    '--local',
+    '--endpoint',
+    h.url,
+    '--json',
+    '--poll-interval',
+    '0',
+  );
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ fqdn: 'web2.example.internal', recordType: 'CNAME' });
+});
+
+test('bad usage exits 2 and says why', async () => {
+  const unknown = await lifecycle('create', '--hostnme', 'web1');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("Unknown option '--hostnme'");
+  const notLocal = await lifecycle('create', '--hostname', 'web1', '--zone', ZONE);
+  expect(notLocal.code).toBe(2);
+  expect(notLocal.stderr).toContain('--local');
+  expect((await lifecycle('frobnicate')).code).toBe(2);
+  expect((await lifecycle('create', '--help')).stdout).toContain('--ssh-public-key');
+});
+
+test('without --endpoint, local mode starts its own emulator and stops it', async () => {
+  const run = await lifecycle(
+    'create',
+    '--hostname',
+    'solo',
+    '--zone',
+    'solo.internal',
+    '--local',
+    '--json',
+    '--poll-interval',
+    '0',
+  );
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ fqdn: 'solo.solo.internal' });
+  // Its emulator was its own: nothing reached the shared one.
+  expect(await h.instances()).toHaveLength(0);
+});

@@ -1,0 +1,286 @@
+/** Handlers against aws-sdk-client-mock: the exact commands each step sends. */
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as launchInstance } from '../lambdas/launch-instance';
+import type { CreateConfig, CreateState } from '../lambdas/lib/contract';
+import { handler as registerDns } from '../lambdas/register-dns';
+import { handler as rollBack } from '../lambdas/roll-back';
+import { handler as validateInput } from '../lambdas/validate-input';
+import { handler as waitUntilRebooted } from '../lambdas/wait-until-rebooted';
+import { handler as waitUntilRunning } from '../lambdas/wait-until-running';
+
+const ec2 = mockClient(EC2Client);
+const route53 = mockClient(Route53Client);
+const ssm = mockClient(SSMClient);
+
+beforeEach(() => {
+  ec2.reset();
+  route53.reset();
+  ssm.reset();
+  process.env.INSTANCE_PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/test';
+  process.env.DEFAULTS_PARAMETER = '/instance-lifecycle/Test/defaults';
+});
+
+const config: CreateConfig = {
+  hostname: 'web1',
+  dnsZone: 'example.internal',
+  fqdn: 'web1.example.internal',
+  zoneId: 'Z1',
+  privateZone: true,
+  imageId: 'ami-0123456789abcdef0',
+  rootDeviceName: '/dev/xvda',
+  rootVolumeSize: 8,
+  instanceType: 't3.micro',
+  subnetId: 'subnet-0123456789abcdef0',
+  tags: { team: 'infra' },
+  recordType: 'CNAME',
+  ttl: 300,
+  pollIntervalSeconds: 5,
+  clientToken: 'a'.repeat(64),
+  executionId: 'arn:aws:states:us-east-1:123456789012:execution:create-vm:x',
+  fromDefaults: [],
+};
+const instance = { instanceId: 'i-0123456789abcdef0', launchedAt: '2026-01-01T00:00:00Z' };
+
+describe('ValidateInput', () => {
+  function zoneExists() {
+    route53.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [
+        { Id: '/hostedzone/Z1', Name: 'example.internal.', CallerReference: 'x', Config: { PrivateZone: false } },
+      ],
+    });
+  }
+
+  test('refuses an unknown field before any AWS call', async () => {
+    await expect(
+      validateInput({ input: { hostname: 'web1', dnsZone: 'example.internal', colour: 'red' }, executionId: 'x' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^colour: unknown field/),
+    });
+    expect(ec2.calls().length + route53.calls().length + ssm.calls().length).toBe(0);
+  });
+
+  test('a live instance carrying the fqdn is HostnameTaken', async () => {
+    zoneExists();
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('none'), { name: 'ParameterNotFound' }));
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }] });
+    await expect(
+      validateInput({ input: { hostname: 'web1', dnsZone: 'example.internal' }, executionId: 'x' }),
+    ).rejects.toMatchObject({
+      name: 'HostnameTaken',
+    });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toEqual([
+      { Name: 'tag:lifecycle:fqdn', Values: ['web1.example.internal'] },
+      { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+    ]);
+  });
+
+  test('stored defaults fill the gaps, the input overrides them, and the output says which came from where', async () => {
+    zoneExists();
+    ssm.on(GetParameterCommand, { Name: '/instance-lifecycle/Test/defaults' }).resolves({
+      Parameter: { Value: JSON.stringify({ instanceType: 't3.small', ttl: 60, imageId: 'ami-0aaaaaaaaaaaaaaaa' }) },
+    });
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ RootDeviceName: '/dev/sda1', BlockDeviceMappings: [] }] });
+    const { config: resolved } = await validateInput({
+      input: { hostname: 'WEB1', dnsZone: 'Example.Internal.', ttl: 120 },
+      executionId: 'arn:x',
+    });
+    expect(resolved).toMatchObject({
+      hostname: 'web1',
+      fqdn: 'web1.example.internal',
+      instanceType: 't3.small',
+      ttl: 120,
+    });
+    expect(resolved.rootDeviceName).toBe('/dev/sda1');
+    expect(resolved.fromDefaults).toEqual(expect.arrayContaining(['instanceType', 'imageId']));
+    expect(resolved.fromDefaults).not.toContain('ttl');
+    expect(resolved.clientToken).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+test('LaunchInstance sends one RunInstances with the token, tags, IMDSv2, encrypted root and the profile', async () => {
+  ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0123456789abcdef0' }] });
+  await launchInstance({ config });
+  const input = ec2.commandCalls(RunInstancesCommand)[0].args[0].input;
+  expect(input).toMatchObject({
+    ClientToken: config.clientToken,
+    ImageId: config.imageId,
+    MinCount: 1,
+    MaxCount: 1,
+    SubnetId: config.subnetId,
+    IamInstanceProfile: { Arn: 'arn:aws:iam::123456789012:instance-profile/test' },
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+    BlockDeviceMappings: [
+      {
+        DeviceName: '/dev/xvda',
+        Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true, VolumeSize: 8 },
+      },
+    ],
+  });
+  expect(input.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
+  expect(input.TagSpecifications?.[0].Tags).toEqual(
+    expect.arrayContaining([
+      { Key: 'Name', Value: 'web1' },
+      { Key: 'ManagedBy', Value: 'instance-lifecycle' },
+      { Key: 'lifecycle:fqdn', Value: 'web1.example.internal' },
+      { Key: 'team', Value: 'infra' },
+    ]),
+  );
+  expect(Buffer.from(input.UserData ?? '', 'base64').toString()).toContain('amazon-ssm-agent');
+});
+
+test('RegisterDns CREATEs (never UPSERTs) and a name taken meanwhile is HostnameTaken', async () => {
+  const state: CreateState = {
+    config,
+    instance,
+    running: { status: 'DONE', attempt: 1, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+  };
+  route53
+    .on(ChangeResourceRecordSetsCommand)
+    .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
+  await expect(registerDns(state)).resolves.toMatchObject({ changeId: 'C1', value: 'ip-10-0-1-4.ec2.internal' });
+  expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes).toEqual([
+    {
+      Action: 'CREATE',
+      ResourceRecordSet: {
+        Name: 'web1.example.internal',
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: 'ip-10-0-1-4.ec2.internal' }],
+      },
+    },
+  ]);
+  route53.on(ChangeResourceRecordSetsCommand).rejects(
+    Object.assign(new Error('Tried to create resource record set but it already exists'), {
+      name: 'InvalidChangeBatch',
+    }),
+  );
+  await expect(registerDns(state)).rejects.toMatchObject({ name: 'HostnameTaken' });
+});
+
+test('WaitUntilRunning fails a terminal state with InstanceFailed and its reason', async () => {
+  ec2.on(DescribeInstancesCommand).resolves({
+    Reservations: [
+      {
+        Instances: [{ State: { Name: 'terminated' }, StateReason: { Message: 'Server.InsufficientInstanceCapacity' } }],
+      },
+    ],
+  });
+  await expect(waitUntilRunning({ state: { config, instance }, slot: 'running' })).rejects.toMatchObject({
+    name: 'InstanceFailed',
+    message: expect.stringContaining('InsufficientInstanceCapacity'),
+  });
+});
+
+describe('WaitUntilRebooted', () => {
+  const before: CreateState = {
+    config,
+    instance,
+    hostnameResult: { status: 'DONE', attempt: 1, bootId: 'boot-1' },
+  };
+
+  test('agent Online: sends the read-only probe and keeps waiting', async () => {
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ PingStatus: 'Online' }] });
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'probe-1' } });
+    const result = await waitUntilRebooted({ state: before, slot: 'rebooted' });
+    expect(result).toEqual({ status: 'WAITING', attempt: 1, probeCommandId: 'probe-1' });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
+      DocumentName: 'AWS-RunShellScript',
+      InstanceIds: [instance.instanceId],
+    });
+  });
+
+  test('the same boot id means no reboot yet; a new one with the fqdn is done', async () => {
+    const probing = { ...before, rebooted: { status: 'WAITING' as const, attempt: 3, probeCommandId: 'probe-1' } };
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-1\nhostname=web1.example.internal\n' });
+    expect(await waitUntilRebooted({ state: probing, slot: 'rebooted' })).toMatchObject({
+      status: 'WAITING',
+      attempt: 4,
+    });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nhostname=web1.example.internal\n' });
+    expect(await waitUntilRebooted({ state: probing, slot: 'rebooted' })).toMatchObject({
+      status: 'DONE',
+      bootId: 'boot-2',
+    });
+  });
+
+  test('a new boot with another hostname is RebootNotVerified', async () => {
+    const probing = { ...before, rebooted: { status: 'WAITING' as const, attempt: 3, probeCommandId: 'probe-1' } };
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nhostname=ip-10-0-1-4\n' });
+    await expect(waitUntilRebooted({ state: probing, slot: 'rebooted' })).rejects.toMatchObject({
+      name: 'RebootNotVerified',
+    });
+  });
+});
+
+describe('RollBack', () => {
+  const error = { Error: 'CommandFailed', Cause: 'x' };
+  const ours = {
+    InstanceId: 'i-0123456789abcdef0',
+    PrivateDnsName: 'ip-10-0-1-4.ec2.internal',
+    PrivateIpAddress: '10.0.1.4',
+  };
+
+  test('removes the record only when it points at an instance this execution launched, then terminates', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [ours] }] });
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        { Name: 'web1.example.internal.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: ours.PrivateDnsName }] },
+      ],
+    });
+    route53
+      .on(ChangeResourceRecordSetsCommand)
+      .resolves({ ChangeInfo: { Id: 'C', Status: 'PENDING', SubmittedAt: new Date() } });
+    await rollBack({ config, error });
+    expect(
+      route53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes?.[0].Action,
+    ).toBe('DELETE');
+    expect(ec2.commandCalls(TerminateInstancesCommand)[0].args[0].input).toEqual({ InstanceIds: [ours.InstanceId] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters?.[0]).toEqual({
+      Name: 'tag:lifecycle:execution',
+      Values: [config.executionId],
+    });
+  });
+
+  test("leaves somebody else's record alone", async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [ours] }] });
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        { Name: 'web1.example.internal.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'other.host' }] },
+      ],
+    });
+    const result = await rollBack({ config, error });
+    expect(result.removedRecord).toBeUndefined();
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(result.terminated).toEqual([ours.InstanceId]);
+  });
+});

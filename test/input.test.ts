@@ -1,0 +1,72 @@
+/** The input contract and the scripts built from it. */
+import { parseReport, quote, setHostnameScript } from '../lambdas/lib/commands';
+import { parseCreateRequest, parseDefaults, parseDestroyRequest, parseHostname, parseZone } from '../lambdas/lib/input';
+import { renderUserData } from '../lambdas/lib/user-data';
+
+test.each([
+  ['', /must not be empty/],
+  ['a'.repeat(64), /at most 63/],
+  ['web_1', /not a DNS label/],
+  ['a;reboot', /not a DNS label/],
+  ['$(id)', /not a DNS label/],
+  ['-web', /not a DNS label/],
+  ['web-', /not a DNS label/],
+  ['wéb', /not a DNS label/],
+  ['web.1', /not a DNS label/],
+  ['web 1', /not a DNS label/],
+])('hostname %j is refused', (value, message) => {
+  expect(() => parseHostname(value)).toThrow(message);
+});
+
+test('hostnames and zones are normalised: case folded, one trailing dot dropped', () => {
+  expect(parseHostname('Web1')).toBe('web1');
+  expect(parseHostname('a'.repeat(63))).toBe('a'.repeat(63));
+  expect(parseZone('Example.Internal.')).toBe('example.internal');
+  expect(() => parseZone('internal')).toThrow(/dnsZone/);
+  expect(() => parseZone('example..internal')).toThrow(/dnsZone/);
+  expect(() => parseZone("ex'ample.internal")).toThrow(/dnsZone/);
+});
+
+test('errors name the field', () => {
+  expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', ttl: 'soon' })).toThrow(/^ttl: /);
+  expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', securityGroupIds: ['sg-1;x'] })).toThrow(
+    /^securityGroupIds\[0\]: /,
+  );
+  expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', tags: { Name: 'x' } })).toThrow(/^tags\.Name: /);
+  expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', adminUser: 'ops' })).toThrow(/^sshPublicKey: /);
+  expect(() => parseCreateRequest(['web1'])).toThrow(/^input: /);
+  expect(() => parseDefaults({ hostname: 'web1' })).toThrow(/^hostname: unknown field in the stored defaults/);
+  expect(() => parseDestroyRequest({ instanceId: 'i-0123456789abcdef0', hostname: 'web1' })).toThrow(/^instanceId: /);
+  expect(() => parseDestroyRequest({ hostname: 'web1', dnsZone: 'a.b', force: 'yes' })).toThrow(/^force: /);
+});
+
+test('an admin user with an OpenSSH key is accepted; a key with a shell payload is not', () => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB9 ops@laptop';
+  expect(parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', adminUser: 'ops', sshPublicKey: key })).toMatchObject({
+    adminUser: 'ops',
+    sshPublicKey: key,
+  });
+  expect(() =>
+    parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', adminUser: 'ops', sshPublicKey: "ssh-ed25519 AAAA x';id" }),
+  ).toThrow(/^sshPublicKey: /);
+  const script = Buffer.from(renderUserData('ops', key), 'base64').toString();
+  expect(script).toContain(`ADMIN_USER='ops'`);
+  expect(script).toContain(`SSH_PUBLIC_KEY='${key}'`);
+  expect(() => renderUserData("ops'; rm -rf /", key)).toThrow();
+});
+
+test('the set-hostname script quotes every value and refuses anything unquotable', () => {
+  const script = setHostnameScript('web1.example.internal', 'web1', '10.0.1.4');
+  expect(script).toContain("hostnamectl set-hostname 'web1.example.internal'");
+  expect(script.join('\n')).toContain('preserve_hostname: true');
+  expect(() => quote('$(id)')).toThrow();
+  expect(() => quote("a'b")).toThrow();
+});
+
+test('the scripts report boot id and hostname as key=value lines', () => {
+  expect(parseReport('boot_id=abc\nhostname=web1.example.internal\n')).toEqual({
+    bootId: 'abc',
+    hostname: 'web1.example.internal',
+  });
+  expect(parseReport('')).toEqual({});
+});
