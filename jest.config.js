@@ -12,4 +12,5 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/env.js'],
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
