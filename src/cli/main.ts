@@ -153,27 +153,19 @@ function requireLocal(local: boolean | undefined): void {
   }
 }
 
-async function createCommand(argv: string[], io: Io): Promise<number> {
-  const v = parse(argv, CREATE_OPTIONS);
-  if (v.help) return help(io, CREATE_HELP);
+/** create and destroy differ only in their flags, help and input; the run is the same. */
+async function workflowCommand(workflow: Workflow, argv: string[], io: Io): Promise<number> {
+  const v = workflow === 'create' ? parse(argv, CREATE_OPTIONS) : parse(argv, DESTROY_OPTIONS);
+  if (v.help) return help(io, workflow === 'create' ? CREATE_HELP : DESTROY_HELP);
   requireLocal(v.local);
-  const input = createInput(v);
+  const input =
+    workflow === 'create'
+      ? createInput(v as ReturnType<typeof parse<typeof CREATE_OPTIONS>>)
+      : destroyInput(v as ReturnType<typeof parse<typeof DESTROY_OPTIONS>>);
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
   return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
     const engine = engineFor(url, !!v.verbose, io, !!v.json);
-    return (await runWorkflow(engine, 'create', input, io, !!v.json)).status === 'SUCCEEDED' ? 0 : 1;
-  });
-}
-
-async function destroyCommand(argv: string[], io: Io): Promise<number> {
-  const v = parse(argv, DESTROY_OPTIONS);
-  if (v.help) return help(io, DESTROY_HELP);
-  requireLocal(v.local);
-  const input = destroyInput(v);
-  const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
-  return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
-    const engine = engineFor(url, !!v.verbose, io, !!v.json);
-    return (await runWorkflow(engine, 'destroy', input, io, !!v.json)).status === 'SUCCEEDED' ? 0 : 1;
+    return (await runWorkflow(engine, workflow, input, io, !!v.json)).status === 'SUCCEEDED' ? 0 : 1;
   });
 }
 
@@ -245,8 +237,8 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
 }
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  create: createCommand,
-  destroy: destroyCommand,
+  create: (argv, io) => workflowCommand('create', argv, io),
+  destroy: (argv, io) => workflowCommand('destroy', argv, io),
   emulator: emulatorCommand,
   demo: demoCommand,
 };
