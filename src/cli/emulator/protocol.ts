@@ -4,20 +4,27 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface Operation {
   service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'other';
   name: string;
+  /** The workflow step that made the call, from the `instance-lifecycle/<step>` user agent its clients send. */
+  step?: string;
+}
+
+export function stepOf(headers: IncomingHttpHeaders): string | undefined {
+  return /\binstance-lifecycle\/([A-Za-z]+)/.exec(String(headers['user-agent'] ?? ''))?.[1];
 }
 
 export function operationOf(method: string, path: string, headers: IncomingHttpHeaders, body: string): Operation {
+  const step = stepOf(headers);
   const target = headers['x-amz-target'];
   if (typeof target === 'string' && target.startsWith('AmazonSSM.')) {
-    return { service: 'ssm', name: target.slice('AmazonSSM.'.length) };
+    return { service: 'ssm', name: target.slice('AmazonSSM.'.length), step };
   }
-  if (path.startsWith('/2013-04-01/')) return { service: 'route53', name: route53Operation(method, path) };
+  if (path.startsWith('/2013-04-01/')) return { service: 'route53', name: route53Operation(method, path), step };
   const action = new URLSearchParams(body).get('Action');
   if (action) {
     const auth = String(headers.authorization ?? '');
-    return { service: auth.includes('/iam/') ? 'iam' : 'ec2', name: action };
+    return { service: auth.includes('/iam/') ? 'iam' : 'ec2', name: action, step };
   }
-  return { service: 'other', name: `${method} ${path}` };
+  return { service: 'other', name: `${method} ${path}`, step };
 }
 
 function route53Operation(method: string, path: string): string {

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { type Fault, FaultPlan } from './faults';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeInstancesCommand, EC2Client, type Instance, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
 import { Guests, type Invocation } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
+import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
 
 export interface ProxyOptions {
@@ -17,18 +19,30 @@ export interface SentCommand {
   commands: string[];
 }
 
+/** Why an instance failed to launch, as EC2 reports an insufficient-capacity launch. */
+const CAPACITY_REASON = {
+  code: 'Server.InsufficientInstanceCapacity',
+  message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+};
+
 /**
  * The project's emulator front: forwards every AWS call to moto, except what moto lacks or gets
  * wrong for this product: the SSM agent's status, the output of the project's scripts, RunInstances
- * idempotency by ClientToken, and injected faults. `/_emulator/*` is its control API.
+ * idempotency by ClientToken, Route 53's refusal of conflicting changes, and injected faults.
+ * `/_emulator/*` is its control API.
  */
 export class EmulatorProxy {
   readonly faults = new FaultPlan();
   readonly guests = new Guests();
   readonly invocations = new Map<string, Invocation>();
   readonly commands: SentCommand[] = [];
+  /** Calls per operation, and per `Step Operation` for calls a workflow step made. */
   readonly calls = new Map<string, number>();
   private readonly launches = new Map<string, WireResponse>();
+  /** Instances an `instance-fails` fault terminated right after their launch. */
+  private readonly failedLaunches = new Set<string>();
+  /** Route 53 applies a zone's changes one at a time; so does the proxy, to refuse conflicts faithfully. */
+  private route53Queue: Promise<unknown> = Promise.resolve();
   private readonly zones = new Set<string>();
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
@@ -77,6 +91,7 @@ export class EmulatorProxy {
     this.commands.length = 0;
     this.calls.clear();
     this.launches.clear();
+    this.failedLaunches.clear();
     for (const zone of this.zones) await ensureZone(this.options.motoUrl, zone);
   }
 
@@ -98,35 +113,52 @@ export class EmulatorProxy {
     if (path.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', path, body, res);
 
     const op = operationOf(req.method ?? 'GET', path, req.headers, body);
-    this.calls.set(op.name, (this.calls.get(op.name) ?? 0) + 1);
+    this.count(op.name);
+    if (op.step) this.count(`${op.step} ${op.name}`);
     const reply = await this.answer(op, req, path, body);
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
   }
 
+  private count(key: string): void {
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+  }
+
   private async answer(op: Operation, req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
-    const before = this.faults.take('error', op.name, body);
+    const site: CallSite = { operation: op.name, step: op.step, body };
+    const slow = this.faults.take('latency', site);
+    if (slow) await sleep(slow.delayMs ?? 1000);
+    const before = this.faults.take('error', site) ?? this.faults.take('throttle', site);
     if (before && !before.after) return this.injected(op, before);
 
     let reply: WireResponse;
-    if (op.name === 'DescribeInstanceInformation') reply = await this.describeInstanceInformation(body);
-    else if (op.name === 'RunInstances') reply = await this.runInstances(req, path, body);
+    if (op.name === 'DescribeInstanceInformation') reply = await this.describeInstanceInformation(site);
+    else if (op.name === 'RunInstances') reply = await this.runInstances(req, path, body, site);
+    else if (op.name === 'ChangeResourceRecordSets') reply = await this.changeRecords(op, req, path, body);
     else {
       reply = await this.forward(req, path, body);
-      if (reply.status === 200) await this.observe(op, body, reply);
+      if (reply.status === 200) await this.observe(op, site, reply);
     }
     if (before?.after) return this.injected(op, before);
     return reply;
   }
 
   private injected(op: Operation, fault: Fault): WireResponse {
-    const code = fault.code ?? 'InternalError';
-    return errorResponse(
-      op,
-      code,
-      fault.message ?? `injected ${code}`,
-      fault.status ?? (/Throttl|Limit/.test(code) ? 400 : 500),
-    );
+    const { code, status } = errorOf(fault, op.service);
+    return errorResponse(op, code, fault.message ?? `injected ${code}`, status);
+  }
+
+  /** Refuses a CREATE of an existing record and a DELETE that does not match it, as Route 53 does. */
+  private changeRecords(op: Operation, req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
+    const run = async () => {
+      const zoneId = zoneIdOfPath(path);
+      const refused = zoneId ? await refusal(this.options.motoUrl, zoneId, parseChanges(body)) : undefined;
+      if (refused) return errorResponse(op, 'InvalidChangeBatch', refused, 400);
+      return this.forward(req, path, body);
+    };
+    const result = this.route53Queue.then(run, run);
+    this.route53Queue = result.catch(() => undefined);
+    return result;
   }
 
   private async forward(req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
@@ -148,23 +180,53 @@ export class EmulatorProxy {
   }
 
   /** RunInstances with a ClientToken already used returns the first launch, as EC2 does. */
-  private async runInstances(req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
+  private async runInstances(req: IncomingMessage, path: string, body: string, site: CallSite): Promise<WireResponse> {
     const token = new URLSearchParams(body).get('ClientToken');
     const earlier = token ? this.launches.get(token) : undefined;
     if (earlier) return earlier;
     const reply = await this.forward(req, path, body);
-    if (token && reply.status === 200) this.launches.set(token, reply);
+    if (reply.status !== 200) return reply;
+    if (token) this.launches.set(token, reply);
+    if (this.faults.take('instance-fails', site)) {
+      const ids = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(([, id]) => id);
+      await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+      for (const id of ids) this.failedLaunches.add(id);
+    }
     return reply;
   }
 
+  /** Gives instances a failed launch terminated the reason EC2 would: insufficient capacity. */
+  private explainFailedLaunches(reply: WireResponse): void {
+    for (const id of this.failedLaunches) {
+      const start = reply.body.indexOf(`<instanceId>${id}</instanceId>`);
+      if (start < 0) continue;
+      const next = reply.body.indexOf('<instanceId>i-', start + 1);
+      const end = next < 0 ? reply.body.length : next;
+      const item = reply.body
+        .slice(start, end)
+        .replace(
+          /<stateReason>[\s\S]*?<\/stateReason>/,
+          `<stateReason><code>${CAPACITY_REASON.code}</code><message>${CAPACITY_REASON.message}</message></stateReason>`,
+        )
+        .replace(/<reason>[\s\S]*?<\/reason>/, `<reason>${CAPACITY_REASON.message}</reason>`);
+      reply.body = reply.body.slice(0, start) + item + reply.body.slice(end);
+    }
+  }
+
   /** Side effects moto cannot model: reboots, and what the project's scripts do inside the guest. */
-  private async observe(op: Operation, body: string, reply: WireResponse): Promise<void> {
-    if (op.name === 'RebootInstances') {
+  private async observe(op: Operation, site: CallSite, reply: WireResponse): Promise<void> {
+    const { body } = site;
+    if (op.name === 'DescribeInstances') {
+      this.explainFailedLaunches(reply);
+    } else if (op.name === 'GetChange') {
+      if (this.faults.take('dns-pending', site))
+        reply.body = reply.body.replace('<Status>INSYNC</Status>', '<Status>PENDING</Status>');
+    } else if (op.name === 'RebootInstances') {
       for (const [key, id] of new URLSearchParams(body)) {
         if (key.startsWith('InstanceId.')) this.guests.reboot(id, this.rebootOfflinePolls);
       }
     } else if (op.name === 'SendCommand') {
-      await this.sendCommand(body, reply);
+      await this.sendCommand(site, reply);
     } else if (op.name === 'GetCommandInvocation') {
       const request = JSON.parse(body) as { CommandId: string; InstanceId: string };
       const invocation = this.invocations.get(`${request.CommandId}/${request.InstanceId}`);
@@ -181,7 +243,8 @@ export class EmulatorProxy {
     }
   }
 
-  private async sendCommand(body: string, reply: WireResponse): Promise<void> {
+  private async sendCommand(site: CallSite, reply: WireResponse): Promise<void> {
+    const { body } = site;
     const request = JSON.parse(body) as { InstanceIds?: string[]; Parameters?: { commands?: string[] } };
     const commandId = (JSON.parse(reply.body) as { Command?: { CommandId?: string } }).Command?.CommandId ?? '';
     const commands = request.Parameters?.commands ?? [];
@@ -189,7 +252,7 @@ export class EmulatorProxy {
     this.commands.push({ commandId, instanceIds, commands });
     for (const instanceId of instanceIds) {
       const guest = this.guests.get(instanceId, await this.defaultHostname(instanceId));
-      const failure = this.faults.take('command-failed', 'SendCommand', body);
+      const failure = this.faults.take('command-failed', site);
       let invocation: Invocation;
       if (failure) {
         invocation = {
@@ -208,12 +271,12 @@ export class EmulatorProxy {
     }
   }
 
+  /** Running instances, those of `ids` only when given (moto answers faster when asked for fewer). */
   private async instances(ids?: string[]): Promise<Instance[]> {
-    const out = await this.ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running'] }] }),
-    );
-    const all = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-    return ids ? all.filter((i) => ids.includes(i.InstanceId ?? '')) : all;
+    const filters = [{ Name: 'instance-state-name', Values: ['running'] }];
+    if (ids) filters.push({ Name: 'instance-id', Values: ids });
+    const out = await this.ec2.send(new DescribeInstancesCommand({ Filters: filters }));
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   }
 
   private async defaultHostname(instanceId: string): Promise<string> {
@@ -222,13 +285,13 @@ export class EmulatorProxy {
   }
 
   /** The SSM agent of every running instance: Online, except while rebooting or when a fault says never. */
-  private async describeInstanceInformation(body: string): Promise<WireResponse> {
-    const request = JSON.parse(body || '{}') as { Filters?: { Key: string; Values: string[] }[] };
+  private async describeInstanceInformation(site: CallSite): Promise<WireResponse> {
+    const request = JSON.parse(site.body || '{}') as { Filters?: { Key: string; Values: string[] }[] };
     const ids = request.Filters?.find((f) => f.Key === 'InstanceIds')?.Values;
     const list = [];
     for (const instance of await this.instances(ids)) {
       const instanceId = instance.InstanceId ?? '';
-      if (this.faults.take('agent-offline', 'DescribeInstanceInformation', instanceId)) continue;
+      if (this.faults.take('agent-offline', { ...site, body: instanceId })) continue;
       const guest = this.guests.get(instanceId, instance.PrivateDnsName ?? instanceId);
       let pingStatus = 'Online';
       if (guest.offlinePolls > 0) {
@@ -266,9 +329,12 @@ export class EmulatorProxy {
         return send(200, { ok: true });
       case 'GET /_emulator/state':
         return send(200, this.state());
-      case 'POST /_emulator/faults':
-        this.faults.set(JSON.parse(body || '[]') as Fault[]);
+      case 'POST /_emulator/faults': {
+        const request = JSON.parse(body || '[]') as Fault[] | { faults: Fault[]; seed?: number };
+        if (Array.isArray(request)) this.faults.set(request);
+        else this.faults.set(request.faults, request.seed);
         return send(200, this.faults.list());
+      }
       case 'DELETE /_emulator/faults':
         this.faults.clear();
         return send(200, []);
