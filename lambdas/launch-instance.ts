@@ -13,7 +13,7 @@ import {
   MANAGED_BY_VALUE,
 } from './lib/contract';
 import { requireEnv } from './lib/env';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 import { renderUserData } from './lib/user-data';
 
 export function launchTags(state: CreateState): Tag[] {
@@ -27,7 +27,7 @@ export function launchTags(state: CreateState): Tag[] {
   ];
 }
 
-export const handler = async (state: CreateState): Promise<LaunchResult> => {
+export const handler = instrument(async (state: CreateState): Promise<LaunchResult> => {
   const { config } = state;
   const tags = launchTags(state);
   const out = await ec2.send(
@@ -57,6 +57,6 @@ export const handler = async (state: CreateState): Promise<LaunchResult> => {
   );
   const instanceId = out.Instances?.[0]?.InstanceId;
   if (!instanceId) throw new Error('RunInstances returned no instance');
-  log({ step: 'LaunchInstance', execution: config.executionId }, 'instance launched', { instanceId });
+  logger.info('instance launched', { instanceId });
   return { instanceId, launchedAt: new Date().toISOString() };
-};
+});

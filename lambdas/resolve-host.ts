@@ -10,7 +10,7 @@ import { type DnsRecord, findZone, hostRecord } from './lib/dns';
 import { HostNotFound, InvalidInput, NotManaged } from './lib/errors';
 import { type DestroyRequest, fqdnOf, parseDestroyRequest } from './lib/input';
 import { describeInstance, isManaged, LIVE_STATES, liveInstances, tagOf } from './lib/instances';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 
 export interface ResolveHostEvent {
   input: unknown;
@@ -25,7 +25,9 @@ async function instancesBehind(record: DnsRecord): Promise<Instance[]> {
   return liveInstances([{ Name: name, Values: values }]);
 }
 
-async function byHostname(request: DestroyRequest): Promise<Omit<DestroyTarget, 'pollIntervalSeconds' | 'force'>> {
+async function byHostname(
+  request: DestroyRequest,
+): Promise<Omit<DestroyTarget, 'pollIntervalSeconds' | 'force' | 'executionId'>> {
   const fqdn = fqdnOf(request.hostname ?? '', request.dnsZone ?? '');
   const zone = await findZone(request.dnsZone ?? '');
   const record = await hostRecord(zone.id, fqdn);
@@ -40,7 +42,9 @@ async function byHostname(request: DestroyRequest): Promise<Omit<DestroyTarget, 
   return { fqdn, zoneId: zone.id, record, instanceId: instance?.InstanceId, instanceState: instance?.State?.Name };
 }
 
-async function byInstanceId(request: DestroyRequest): Promise<Omit<DestroyTarget, 'pollIntervalSeconds' | 'force'>> {
+async function byInstanceId(
+  request: DestroyRequest,
+): Promise<Omit<DestroyTarget, 'pollIntervalSeconds' | 'force' | 'executionId'>> {
   const instanceId = request.instanceId ?? '';
   const instance = await describeInstance(instanceId);
   const state = instance?.State?.Name ?? 'terminated';
@@ -55,7 +59,7 @@ async function byInstanceId(request: DestroyRequest): Promise<Omit<DestroyTarget
   return { fqdn, zoneId: zone?.id, instanceId, instanceState: state, record: pointsHere ? record : undefined };
 }
 
-export const handler = async (event: ResolveHostEvent): Promise<DestroyTarget> => {
+export const handler = instrument(async (event: ResolveHostEvent): Promise<DestroyTarget> => {
   const request = parseDestroyRequest(event.input);
   if (request.force && process.env.ALLOW_FORCE !== 'true') {
     throw new InvalidInput(
@@ -72,7 +76,8 @@ export const handler = async (event: ResolveHostEvent): Promise<DestroyTarget> =
     ...found,
     pollIntervalSeconds: request.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS,
     force: request.force,
+    executionId: event.executionId,
   };
-  log({ step: 'ResolveHost', execution: event.executionId }, 'target resolved', { ...target });
+  logger.info('target resolved', { ...target });
   return target;
-};
+});

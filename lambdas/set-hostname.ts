@@ -1,14 +1,14 @@
 /** SetHostname: hostnamectl + cloud-init preserve_hostname through SSM Run Command (no SSH). */
 import { setHostnameScript } from './lib/commands';
 import type { CommandStarted, CreateState } from './lib/contract';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 import { sendScript } from './lib/run-command';
 
-export const handler = async (state: CreateState): Promise<CommandStarted> => {
+export const handler = instrument(async (state: CreateState): Promise<CommandStarted> => {
   const { config } = state;
   const instanceId = state.instance?.instanceId ?? '';
   const script = setHostnameScript(config.fqdn, config.hostname, state.running?.privateIp ?? '127.0.1.1');
   const commandId = await sendScript(instanceId, script, `instance-lifecycle set hostname ${config.fqdn}`);
-  log({ step: 'SetHostname', execution: config.executionId }, 'command sent', { instanceId, commandId });
+  logger.info('command sent', { instanceId, commandId });
   return { commandId, instanceId };
-};
+});

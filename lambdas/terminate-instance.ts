@@ -2,12 +2,14 @@
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from './lib/clients';
 import type { DestroyState } from './lib/contract';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 
-export const handler = async (state: DestroyState): Promise<{ instanceId: string; previousState: string }> => {
-  const instanceId = state.target.instanceId ?? '';
-  const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
-  const previousState = out.TerminatingInstances?.[0]?.PreviousState?.Name ?? 'unknown';
-  log({ step: 'TerminateInstance' }, 'termination requested', { instanceId, previousState });
-  return { instanceId, previousState };
-};
+export const handler = instrument(
+  async (state: DestroyState): Promise<{ instanceId: string; previousState: string }> => {
+    const instanceId = state.target.instanceId ?? '';
+    const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    const previousState = out.TerminatingInstances?.[0]?.PreviousState?.Name ?? 'unknown';
+    logger.info('termination requested', { instanceId, previousState });
+    return { instanceId, previousState };
+  },
+);

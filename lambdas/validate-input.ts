@@ -12,7 +12,7 @@ import { requireEnv } from './lib/env';
 import { HostnameTaken, InvalidInput } from './lib/errors';
 import { type CreateRequest, type Defaults, fqdnOf, parseCreateRequest, parseDefaults } from './lib/input';
 import { liveInstances } from './lib/instances';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 
 export interface ValidateInputEvent {
   input: unknown;
@@ -100,11 +100,10 @@ function merge(request: CreateRequest, stored: Defaults): { merged: CreateReques
   return { merged: merged as unknown as CreateRequest, fromDefaults: [...fromDefaults].sort() };
 }
 
-export const handler = async (event: ValidateInputEvent): Promise<{ config: CreateConfig }> => {
+export const handler = instrument(async (event: ValidateInputEvent): Promise<{ config: CreateConfig }> => {
   const request = parseCreateRequest(event.input);
   const { merged, fromDefaults } = merge(request, await storedDefaults());
   const fqdn = fqdnOf(merged.hostname, merged.dnsZone);
-  const ctx = { step: 'ValidateInput', execution: event.executionId };
 
   const zone = await findZone(merged.dnsZone);
   const existing = await recordsAt(zone.id, fqdn);
@@ -148,6 +147,6 @@ export const handler = async (event: ValidateInputEvent): Promise<{ config: Crea
     executionId: event.executionId,
     fromDefaults,
   };
-  log(ctx, 'input valid', { fqdn, zoneId: zone.id, imageId, subnetId, fromDefaults });
+  logger.info('input valid', { fqdn, zoneId: zone.id, imageId, subnetId, fromDefaults });
   return { config };
-};
+});

@@ -7,6 +7,7 @@
 import { parseReport, probeScript } from './lib/commands';
 import type { CreateState, PollEvent, RebootedResult } from './lib/contract';
 import { RebootNotVerified } from './lib/errors';
+import { instrument } from './lib/logger';
 import { type CheckOutcome, pollCheck } from './lib/poll';
 import { agentInfo, invocation, isRunning, sendScript } from './lib/run-command';
 
@@ -31,5 +32,6 @@ async function check(state: CreateState, previous: RebootedResult | undefined): 
   return { done: false, probeCommandId };
 }
 
-export const handler = (event: PollEvent<CreateState>): Promise<RebootedResult> =>
-  pollCheck<CreateState, RebootedResult>(event, check);
+export const handler = instrument(
+  (event: PollEvent<CreateState>): Promise<RebootedResult> => pollCheck<CreateState, RebootedResult>(event, check),
+);

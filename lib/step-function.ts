@@ -50,6 +50,7 @@ export class StepFunction extends NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        LOG_LEVEL: 'INFO',
         ...props.environment,
       },
       bundling: {
@@ -59,6 +60,8 @@ export class StepFunction extends NodejsFunction {
         target: 'node22',
         format: OutputFormat.CJS,
         loader: { '.sh': 'text' },
+        // The step's name is part of the code, not its environment: logs and the SDK's user agent carry it.
+        define: { 'process.env.LIFECYCLE_STEP': JSON.stringify(id) },
         externalModules: ['@aws-sdk/*'],
         logLevel: LogLevel.WARNING,
       },

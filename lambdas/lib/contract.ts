@@ -136,6 +136,8 @@ export interface DestroyTarget {
   };
   readonly pollIntervalSeconds: number;
   readonly force: boolean;
+  /** The destroy execution, for the logs of the steps after ResolveHost. */
+  readonly executionId: string;
 }
 
 export interface TerminatedResult extends PollResult {

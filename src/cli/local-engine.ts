@@ -79,7 +79,7 @@ export class LocalEngine {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      LIFECYCLE_QUIET_LOGS: this.options.verbose ? '0' : '1',
+      LOG_LEVEL: this.options.verbose ? 'INFO' : 'SILENT',
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
@@ -95,7 +95,8 @@ export class LocalEngine {
       const mod = require(bundle.file) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
       const fn = mod[bundle.handlerName];
       if (typeof fn !== 'function') throw new Error(`${bundle.file} exports no ${bundle.handlerName}`);
-      handler = (event: unknown) => fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId });
+      handler = (event: unknown) =>
+        fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId, awsRequestId: randomUUID() });
       this.handlers.set(bundle.file, handler);
     }
     return handler;
