@@ -1,13 +1,15 @@
 /**
  * RegisterDns: Route 53 CREATE, never UPSERT: if somebody else's record appeared since
  * ValidateInput, Route 53 refuses and the execution fails with HostnameTaken, leaving it alone.
+ * A CREATE refused because of a record that already points at this instance is this step's own,
+ * made by an earlier attempt whose response was lost: that is success, not a conflict.
  */
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { type Change, ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { route53 } from './lib/clients';
 import type { CreateState, DnsChange } from './lib/contract';
-import { bareId } from './lib/dns';
+import { bareId, hostRecord, sameTarget } from './lib/dns';
 import { DnsChangeRejected, HostnameTaken } from './lib/errors';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 
 /** CNAME to the EC2 private DNS name (the classic behaviour), or A to the private IP. */
 export function recordValue(state: CreateState): string {
@@ -16,43 +18,60 @@ export function recordValue(state: CreateState): string {
   return value;
 }
 
-export const handler = async (state: CreateState): Promise<DnsChange> => {
+async function change(state: CreateState, action: Change['Action'], value: string): Promise<string> {
   const { config } = state;
-  const value = recordValue(state);
-  try {
-    const out = await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: config.zoneId,
-        ChangeBatch: {
-          Comment: `instance-lifecycle create ${state.instance?.instanceId}`,
-          Changes: [
-            {
-              Action: 'CREATE',
-              ResourceRecordSet: {
-                Name: config.fqdn,
-                Type: config.recordType,
-                TTL: config.ttl,
-                ResourceRecords: [{ Value: value }],
-              },
+  const out = await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: config.zoneId,
+      ChangeBatch: {
+        Comment: `instance-lifecycle create ${state.instance?.instanceId}`,
+        Changes: [
+          {
+            Action: action,
+            ResourceRecordSet: {
+              Name: config.fqdn,
+              Type: config.recordType,
+              TTL: config.ttl,
+              ResourceRecords: [{ Value: value }],
             },
-          ],
-        },
-      }),
-    );
-    const change: DnsChange = {
-      changeId: bareId(out.ChangeInfo?.Id ?? ''),
-      zoneId: config.zoneId,
-      name: config.fqdn,
-      type: config.recordType,
-      value,
-      ttl: config.ttl,
-    };
-    log({ step: 'RegisterDns', execution: config.executionId }, 'record created', { ...change });
-    return change;
+          },
+        ],
+      },
+    }),
+  );
+  return bareId(out.ChangeInfo?.Id ?? '');
+}
+
+/** Creates the record; returns the change to wait for. */
+async function create(state: CreateState, value: string): Promise<string> {
+  const { config } = state;
+  try {
+    return await change(state, 'CREATE', value);
   } catch (error) {
     const e = error as Error;
     if (e.name !== 'InvalidChangeBatch') throw error;
-    if (/already exists/i.test(e.message)) throw new HostnameTaken(config.fqdn, 'a record appeared after validation');
-    throw new DnsChangeRejected(e.message);
+    if (!/already exists/i.test(e.message)) throw new DnsChangeRejected(e.message);
+    const existing = await hostRecord(config.zoneId, config.fqdn);
+    const ours =
+      existing?.type === config.recordType && existing.values.length === 1 && sameTarget(existing.values[0], value);
+    if (!ours) throw new HostnameTaken(config.fqdn, 'a record appeared after validation');
+    // Re-stating the same record gives a change id; once it is INSYNC, so is the earlier one.
+    logger.warn('the record already points at this instance: an earlier attempt made it', { value });
+    return change(state, 'UPSERT', value);
   }
-};
+}
+
+export const handler = instrument(async (state: CreateState): Promise<DnsChange> => {
+  const { config } = state;
+  const value = recordValue(state);
+  const result: DnsChange = {
+    changeId: await create(state, value),
+    zoneId: config.zoneId,
+    name: config.fqdn,
+    type: config.recordType,
+    value,
+    ttl: config.ttl,
+  };
+  logger.info('record created', { ...result });
+  return result;
+});

@@ -6,9 +6,9 @@
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from './lib/clients';
 import { type CaughtError, type CreateConfig, EXECUTION_TAG } from './lib/contract';
-import { deleteRecord, hostRecord, sameTarget } from './lib/dns';
+import { hostRecord, removeRecord, sameTarget } from './lib/dns';
 import { liveInstances } from './lib/instances';
-import { log } from './lib/log';
+import { instrument, logger } from './lib/logger';
 
 export interface RollBackEvent {
   config: CreateConfig;
@@ -20,21 +20,20 @@ export interface RollBackResult {
   removedRecord?: { name: string; type: string; values: string[] };
 }
 
-export const handler = async (event: RollBackEvent): Promise<RollBackResult> => {
+export const handler = instrument(async (event: RollBackEvent): Promise<RollBackResult> => {
   const { config } = event;
-  const ctx = { step: 'RollBack', execution: config.executionId };
   const launched = await liveInstances([{ Name: `tag:${EXECUTION_TAG}`, Values: [config.executionId] }]);
   const addresses = launched.flatMap((i) => [i.PrivateDnsName ?? '', i.PrivateIpAddress ?? '']).filter(Boolean);
 
   let removedRecord: RollBackResult['removedRecord'];
   const record = await hostRecord(config.zoneId, config.fqdn);
   if (record?.values.some((v) => addresses.some((a) => sameTarget(v, a)))) {
-    await deleteRecord(config.zoneId, record, `instance-lifecycle roll back ${config.executionId}`.slice(0, 256));
+    await removeRecord(config.zoneId, record, `instance-lifecycle roll back ${config.executionId}`.slice(0, 256));
     removedRecord = { name: record.name, type: record.type, values: record.values };
   }
 
   const terminated = launched.map((i) => i.InstanceId ?? '').filter(Boolean);
   if (terminated.length > 0) await ec2.send(new TerminateInstancesCommand({ InstanceIds: terminated }));
-  log(ctx, 'rolled back', { error: event.error.Error, terminated, removedRecord });
+  logger.info('rolled back', { error: event.error.Error, terminated, removedRecord });
   return { terminated, removedRecord };
-};
+});

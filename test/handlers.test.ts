@@ -152,7 +152,7 @@ test('LaunchInstance sends one RunInstances with the token, tags, IMDSv2, encryp
   expect(Buffer.from(input.UserData ?? '', 'base64').toString()).toContain('amazon-ssm-agent');
 });
 
-test('RegisterDns CREATEs (never UPSERTs) and a name taken meanwhile is HostnameTaken', async () => {
+test('RegisterDns CREATEs, and a name somebody else took meanwhile is HostnameTaken', async () => {
   const state: CreateState = {
     config,
     instance,
@@ -178,7 +178,47 @@ test('RegisterDns CREATEs (never UPSERTs) and a name taken meanwhile is Hostname
       name: 'InvalidChangeBatch',
     }),
   );
+  route53.on(ListResourceRecordSetsCommand).resolves({
+    ResourceRecordSets: [
+      {
+        Name: 'web1.example.internal.',
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: 'ip-10-0-9-9.ec2.internal' }],
+      },
+    ],
+  });
   await expect(registerDns(state)).rejects.toMatchObject({ name: 'HostnameTaken' });
+  // Somebody else's record is never overwritten: no UPSERT follows the refused CREATE.
+  const actions = route53
+    .commandCalls(ChangeResourceRecordSetsCommand)
+    .map((c) => c.args[0].input.ChangeBatch?.Changes?.[0].Action);
+  expect(actions).toEqual(['CREATE', 'CREATE']);
+});
+
+test('RegisterDns retried after a lost response finds its own record and waits on a re-statement of it', async () => {
+  const state: CreateState = {
+    config,
+    instance,
+    running: { status: 'DONE', attempt: 1, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+  };
+  route53.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
+    if (input.ChangeBatch.Changes[0].Action === 'UPSERT') {
+      return { ChangeInfo: { Id: '/change/C2', Status: 'PENDING', SubmittedAt: new Date() } };
+    }
+    throw Object.assign(new Error('[Tried to create ... but it already exists]'), { name: 'InvalidChangeBatch' });
+  });
+  route53.on(ListResourceRecordSetsCommand).resolves({
+    ResourceRecordSets: [
+      {
+        Name: 'web1.example.internal.',
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: 'ip-10-0-1-4.ec2.internal.' }],
+      },
+    ],
+  });
+  await expect(registerDns(state)).resolves.toMatchObject({ changeId: 'C2', value: 'ip-10-0-1-4.ec2.internal' });
 });
 
 test('WaitUntilRunning fails a terminal state with InstanceFailed and its reason', async () => {

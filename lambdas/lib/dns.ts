@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { route53 } from './clients';
 import type { RecordType } from './contract';
-import { ZoneNotFound } from './errors';
+import { DnsChangeRejected, ZoneNotFound } from './errors';
 
 export interface Zone {
   id: string;
@@ -93,4 +93,19 @@ export async function deleteRecord(zoneId: string, record: DnsRecord, comment: s
     }),
   );
   return bareId(out.ChangeInfo?.Id ?? '');
+}
+
+/**
+ * DELETE the record as it was read; returns the change id, or '' when it is already gone (an
+ * earlier attempt whose response was lost removed it). A record changed since it was read is
+ * DnsChangeRejected: it is no longer the one this workflow meant to remove.
+ */
+export async function removeRecord(zoneId: string, record: DnsRecord, comment: string): Promise<string> {
+  try {
+    return await deleteRecord(zoneId, record, comment);
+  } catch (error) {
+    if ((error as Error).name !== 'InvalidChangeBatch') throw error;
+    if (!(await hostRecord(zoneId, record.name))) return '';
+    throw new DnsChangeRejected(`${record.name} changed since it was read: ${(error as Error).message}`);
+  }
 }
