@@ -1,5 +1,11 @@
-import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { DescribeInstancesCommand, EC2Client, type Instance, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
 import { type Emulator, type Fault, startEmulator } from '../../src/cli/emulator';
 import { clientConfig, ensureZone } from '../../src/cli/emulator/seed';
 import { LocalEngine } from '../../src/cli/local-engine';
@@ -46,12 +52,64 @@ export class Harness {
   }
 
   /** The CNAME/A records of the zone other than its SOA and NS. */
-  async hostRecords(zone = ZONE) {
+  async hostRecords(zone = ZONE): Promise<ResourceRecordSet[]> {
     const zoneId = await ensureZone(this.url, zone);
     const out = await new Route53Client(clientConfig(this.url)).send(
-      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }),
+      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 300 }),
     );
     return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'CNAME' || r.Type === 'A');
+  }
+
+  /** What a hostname has in the emulator: every instance ever launched under it, the live ones, its records. */
+  async host(
+    hostname: string,
+    zone = ZONE,
+  ): Promise<{ launched: Instance[]; live: Instance[]; records: ResourceRecordSet[] }> {
+    const launched = (await this.instances()).filter((i) => tag(i, 'Name') === hostname);
+    const records = (await this.hostRecords(zone)).filter((r) => r.Name === `${hostname}.${zone}.`);
+    return { launched, live: launched.filter((i) => i.State?.Name !== 'terminated'), records };
+  }
+
+  /** A host as create leaves it (a tagged instance and its CNAME), made directly: for destroy tests. */
+  async seedHost(hostname: string, zone = ZONE): Promise<Instance> {
+    const fqdn = `${hostname}.${zone}`;
+    const out = await new EC2Client(clientConfig(this.url)).send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0ed094fb1304fd857',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'Name', Value: hostname },
+              { Key: MANAGED_BY_TAG, Value: MANAGED_BY_VALUE },
+              { Key: FQDN_TAG, Value: fqdn },
+            ],
+          },
+        ],
+      }),
+    );
+    const instance = out.Instances?.[0] as Instance;
+    await new Route53Client(clientConfig(this.url)).send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: await ensureZone(this.url, zone),
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: fqdn,
+                Type: 'CNAME',
+                TTL: 300,
+                ResourceRecords: [{ Value: instance.PrivateDnsName ?? '' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    return instance;
   }
 }
 
