@@ -133,6 +133,12 @@ export class LocalEngine {
   }
 
   async run(workflow: Workflow, input: unknown, onStep?: (event: StepEvent) => void): Promise<ExecutionResult> {
+    // The handlers find the emulator through the process environment: one engine per process.
+    if (process.env.AWS_ENDPOINT_URL !== this.options.endpoint) {
+      throw new Error(
+        `another local engine in this process points the AWS SDK at ${process.env.AWS_ENDPOINT_URL}, not ${this.options.endpoint}`,
+      );
+    }
     await this.prepare();
     const definition = this.definition(workflow);
     const tasks = this.deployment.tasks[workflow];

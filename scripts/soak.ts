@@ -1,0 +1,165 @@
+/**
+ * `npm run soak`: many concurrent creates of distinct hostnames, then as many destroys, through the
+ * local engine on one emulator that throttles a share of every AWS call. Every execution must
+ * succeed, no hostname may get a second instance, and nothing may be left at the end.
+ *
+ *   npm run soak -- [--hosts 50] [--throttle 0.1] [--seed 1] [--json]
+ *
+ * Exit code 0 when every promise held, 1 otherwise.
+ */
+import { parseArgs } from 'node:util';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { startEmulator } from '../src/cli/emulator';
+import { clientConfig, ensureZone } from '../src/cli/emulator/seed';
+import { type ExecutionResult, LocalEngine, type Workflow } from '../src/cli/local-engine';
+
+const ZONE = 'soak.internal';
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '50' },
+    throttle: { type: 'string', default: '0.1' },
+    seed: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const hosts = Number(values.hosts);
+const throttle = Number(values.throttle);
+const seed = Number(values.seed);
+if (!Number.isInteger(hosts) || hosts < 1 || !(throttle >= 0 && throttle < 1) || !Number.isInteger(seed)) {
+  console.error('usage: npm run soak -- [--hosts N>=1] [--throttle 0<=P<1] [--seed INT] [--json]');
+  process.exit(2);
+}
+const say = (line: string) => {
+  if (!values.json) console.log(line);
+};
+
+interface Phase {
+  succeeded: number;
+  failed: string[];
+  retries: number;
+  seconds: number;
+}
+
+async function phase(engine: LocalEngine, workflow: Workflow, names: string[]): Promise<Phase> {
+  const started = Date.now();
+  let retries = 0;
+  let done = 0;
+  const results = await Promise.all(
+    names.map(async (hostname): Promise<[string, ExecutionResult]> => {
+      const result = await engine.run(workflow, { hostname, dnsZone: ZONE, pollIntervalSeconds: 0 }, (e) => {
+        if (e.status === 'Retried') retries += 1;
+      });
+      done += 1;
+      if (done % 10 === 0 || done === names.length || result.status === 'FAILED') {
+        const last = result.status === 'FAILED' ? ` (${hostname}: ${result.error})` : '';
+        say(
+          `  ${workflow} ${done}/${names.length} finished after ${((Date.now() - started) / 1000).toFixed(1)} s${last}`,
+        );
+      }
+      return [hostname, result];
+    }),
+  );
+  return {
+    succeeded: results.filter(([, r]) => r.status === 'SUCCEEDED').length,
+    failed: results.flatMap(([name, r]) => (r.status === 'FAILED' ? [`${name}: ${r.error}: ${r.cause}`] : [])),
+    retries,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+async function main(): Promise<number> {
+  const emulator = await startEmulator({ zones: [ZONE] });
+  try {
+    const engine = new LocalEngine({ endpoint: emulator.url });
+    await engine.prepare();
+    const ec2 = new EC2Client(clientConfig(emulator.url));
+    const route53 = new Route53Client(clientConfig(emulator.url));
+    const zoneId = await ensureZone(emulator.url, ZONE);
+    const instances = async (): Promise<Instance[]> =>
+      ((await ec2.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    const records = async () =>
+      (
+        (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 1000 })))
+          .ResourceRecordSets ?? []
+      ).filter((r) => r.Type === 'CNAME' || r.Type === 'A');
+
+    const names = Array.from({ length: hosts }, (_, i) => `soak-${String(i + 1).padStart(3, '0')}`);
+    emulator.proxy.faults.set([{ kind: 'throttle', operation: '*', probability: throttle }], seed);
+    say(
+      `soak: ${hosts} creates, then ${hosts} destroys, ${(throttle * 100).toFixed(0)}% of AWS calls throttled (seed ${seed})`,
+    );
+
+    const created = await phase(engine, 'create', names);
+    const launched = await instances();
+    const perName = new Map<string, number>();
+    for (const i of launched) {
+      const name = i.Tags?.find((t) => t.Key === 'Name')?.Value ?? '';
+      perName.set(name, (perName.get(name) ?? 0) + 1);
+    }
+    const duplicates = [...perName].filter(([, n]) => n > 1).map(([name]) => name);
+    const recordsAfterCreate = (await records()).length;
+
+    const destroyed = await phase(engine, 'destroy', names);
+    const faults = emulator.proxy.faults.list()[0];
+    emulator.proxy.faults.clear();
+    const liveLeft = (await instances()).filter((i) => i.State?.Name !== 'terminated').length;
+    const recordsLeft = (await records()).length;
+    const calls = [...emulator.proxy.calls].filter(([k]) => !k.includes(' ')).reduce((n, [, c]) => n + c, 0);
+
+    const report = {
+      hosts,
+      throttleProbability: throttle,
+      seed,
+      awsCalls: calls,
+      throttledCalls: faults?.applied ?? 0,
+      create: { ...created, instancesLaunched: launched.length, duplicates, records: recordsAfterCreate },
+      destroy: { ...destroyed, liveInstancesLeft: liveLeft, recordsLeft },
+    };
+    const ok =
+      created.succeeded === hosts &&
+      destroyed.succeeded === hosts &&
+      duplicates.length === 0 &&
+      launched.length === hosts &&
+      recordsAfterCreate === hosts &&
+      liveLeft === 0 &&
+      recordsLeft === 0;
+
+    if (values.json) {
+      console.log(JSON.stringify({ ok, ...report }, null, 2));
+    } else {
+      const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(34)} ${value}`);
+      console.log('');
+      line('AWS calls through the emulator', calls);
+      line(
+        'throttled by the emulator',
+        `${report.throttledCalls} (${((100 * report.throttledCalls) / calls).toFixed(1)}%)`,
+      );
+      line('creates succeeded', `${created.succeeded}/${hosts} in ${created.seconds.toFixed(1)} s`);
+      line('create retries (Step Functions)', created.retries);
+      line(
+        'instances launched',
+        `${launched.length} (duplicates: ${duplicates.length ? duplicates.join(', ') : 'none'})`,
+      );
+      line('records after create', recordsAfterCreate);
+      line('destroys succeeded', `${destroyed.succeeded}/${hosts} in ${destroyed.seconds.toFixed(1)} s`);
+      line('destroy retries (Step Functions)', destroyed.retries);
+      line('live instances left', liveLeft);
+      line('records left', recordsLeft);
+      for (const failure of [...created.failed, ...destroyed.failed]) console.log(`  FAILED ${failure}`);
+      console.log(ok ? '\nsoak passed' : '\nsoak FAILED');
+    }
+    return ok ? 0 : 1;
+  } finally {
+    await emulator.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`soak: ${error.message}`);
+    process.exit(1);
+  },
+);

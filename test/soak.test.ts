@@ -1,0 +1,48 @@
+/**
+ * `npm run soak` as CI can afford it: the script itself, with fewer hosts, under the same 10%
+ * throttling. The full run (50 hosts) is `npm run soak`; its figures are in the README.
+ */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../src/cli/synth';
+
+interface SoakReport {
+  ok: boolean;
+  hosts: number;
+  throttledCalls: number;
+  create: { succeeded: number; failed: string[]; instancesLaunched: number; duplicates: string[]; records: number };
+  destroy: { succeeded: number; failed: string[]; liveInstancesLeft: number; recordsLeft: number };
+}
+
+function soak(...args: string[]): Promise<{ code: number; report: SoakReport; stderr: string }> {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  return new Promise((resolve) => {
+    execFile(
+      tsx,
+      ['scripts/soak.ts', '--json', ...args],
+      { cwd: PROJECT_ROOT, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          report: JSON.parse(stdout),
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+test('12 concurrent creates then destroys with 10% of AWS calls throttled: all succeed, no duplicate, nothing left', async () => {
+  const { code, report } = await soak('--hosts', '12', '--throttle', '0.1', '--seed', '7');
+  expect(report.throttledCalls).toBeGreaterThan(0);
+  expect(report.create).toMatchObject({
+    succeeded: 12,
+    failed: [],
+    instancesLaunched: 12,
+    duplicates: [],
+    records: 12,
+  });
+  expect(report.destroy).toMatchObject({ succeeded: 12, failed: [], liveInstancesLeft: 0, recordsLeft: 0 });
+  expect(report.ok).toBe(true);
+  expect(code).toBe(0);
+}, 120_000);
