@@ -1,4 +1,5 @@
 import { type App, Duration, Validations } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from './instance-lifecycle-stack';
 
@@ -6,10 +7,11 @@ export const STACK_ID = 'InstanceLifecycle';
 
 /**
  * The app as cdk.json context configures it: `hostedZoneIds`, `defaults`, `allowForceDestroy`,
- * `createTimeoutMinutes`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
+ * `createTimeoutMinutes`, `failureTopicArn`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
  */
 export function defineApp(app: App): InstanceLifecycleStack {
   const ctx = (key: string) => app.node.tryGetContext(key);
+  const failureTopicArn = ctx('failureTopicArn');
   const stack = new InstanceLifecycleStack(app, STACK_ID, {
     description: 'instance-lifecycle: create-vm and destroy-vm Step Functions state machines',
     env: {
@@ -21,6 +23,9 @@ export function defineApp(app: App): InstanceLifecycleStack {
     allowForceDestroy: ctx('allowForceDestroy') === true || ctx('allowForceDestroy') === 'true',
     createTimeout: ctx('createTimeoutMinutes') ? Duration.minutes(Number(ctx('createTimeoutMinutes'))) : undefined,
   });
+  if (failureTopicArn) {
+    stack.notifyFailuresTo(sns.Topic.fromTopicArn(stack, 'FailureTopic', String(failureTopicArn)));
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
 }

@@ -1,10 +1,12 @@
 import { CfnOutput, type Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { type Defaults, parseDefaults } from '../lambdas/lib/input';
 import { CreateVmWorkflow } from './create-vm-workflow';
 import { DestroyVmWorkflow } from './destroy-vm-workflow';
+import { FailureNotifications } from './failure-notifications';
 import { acknowledgeWildcard } from './nag';
 import { Steps } from './steps';
 
@@ -19,6 +21,12 @@ export interface InstanceLifecycleStackProps extends StackProps {
   readonly createTimeout?: Duration;
   /** @default Duration.minutes(30) */
   readonly destroyTimeout?: Duration;
+  /**
+   * Where failed, timed-out and aborted executions of either workflow are announced. The topic's
+   * policy must let events.amazonaws.com publish (CDK adds that for a topic defined in this app).
+   * @default none: the events are still on the default event bus for any other rule to route
+   */
+  readonly failureTopic?: sns.ITopic;
 }
 
 /** Wires the constructs together and says where to find them. */
@@ -71,6 +79,7 @@ export class InstanceLifecycleStack extends Stack {
       steps,
       timeout: props.destroyTimeout,
     });
+    if (props.failureTopic) this.notifyFailuresTo(props.failureTopic);
     for (const fn of steps.all) {
       for (const workflow of [this.createVm, this.destroyVm]) {
         acknowledgeWildcard(
@@ -97,6 +106,14 @@ export class InstanceLifecycleStack extends Stack {
     new CfnOutput(this, 'DefaultsParameterName', {
       value: this.defaultsParameter.parameterName,
       description: 'SSM parameter holding the defaults (JSON); change it without redeploying',
+    });
+  }
+
+  /** Announces failed, timed-out and aborted executions of both workflows on `topic`. */
+  notifyFailuresTo(topic: sns.ITopic): FailureNotifications {
+    return new FailureNotifications(this, 'FailureNotifications', {
+      stateMachines: [this.createVm.stateMachine, this.destroyVm.stateMachine],
+      topic,
     });
   }
 }
