@@ -86,7 +86,8 @@ async function main(): Promise<number> {
       ).filter((r) => r.Type === 'CNAME' || r.Type === 'A');
 
     const names = Array.from({ length: hosts }, (_, i) => `soak-${String(i + 1).padStart(3, '0')}`);
-    emulator.proxy.faults.set([{ kind: 'throttle', operation: '*', probability: throttle }], seed);
+    // Only the workflows' calls are throttled: the soak's own checks must see the emulator as it is.
+    emulator.proxy.faults.set([{ kind: 'throttle', operation: '*', step: '*', probability: throttle }], seed);
     say(
       `soak: ${hosts} creates, then ${hosts} destroys, ${(throttle * 100).toFixed(0)}% of AWS calls throttled (seed ${seed})`,
     );

@@ -14,21 +14,18 @@ interface SoakReport {
   destroy: { succeeded: number; failed: string[]; liveInstancesLeft: number; recordsLeft: number };
 }
 
-function soak(...args: string[]): Promise<{ code: number; report: SoakReport; stderr: string }> {
+function soak(...args: string[]): Promise<{ code: number; report: SoakReport }> {
   const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-  return new Promise((resolve) => {
-    execFile(
-      tsx,
-      ['scripts/soak.ts', '--json', ...args],
-      { cwd: PROJECT_ROOT, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          report: JSON.parse(stdout),
-          stderr,
-        });
-      },
-    );
+  const options = { cwd: PROJECT_ROOT, timeout: 120_000 };
+  return new Promise((resolve, reject) => {
+    execFile(tsx, ['scripts/soak.ts', '--json', ...args], options, (error, stdout, stderr) => {
+      const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+      try {
+        resolve({ code, report: JSON.parse(stdout) as SoakReport });
+      } catch {
+        reject(new Error(`soak exited ${code} without a report: ${stderr.slice(-2000)}`));
+      }
+    });
   });
 }
 

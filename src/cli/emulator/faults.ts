@@ -18,7 +18,10 @@ export interface Fault {
    * - `dns-pending`: GetChange answers PENDING instead of INSYNC.
    */
   kind: 'error' | 'throttle' | 'latency' | 'command-failed' | 'agent-offline' | 'instance-fails' | 'dns-pending';
-  /** Only calls made by this workflow step (the SDK's user agent names it), e.g. `WaitUntilRebooted`. */
+  /**
+   * Only calls made by this workflow step (the SDK's user agent names it), e.g. `WaitUntilRebooted`;
+   * `*` for calls made by any step, leaving alone those of whoever inspects the emulator.
+   */
   step?: string;
   code?: string;
   status?: number;
@@ -106,7 +109,7 @@ export class FaultPlan {
     for (const fault of this.faults) {
       if (fault.kind !== kind) continue;
       if (fault.operation !== '*' && fault.operation !== call.operation) continue;
-      if (fault.step && fault.step !== call.step) continue;
+      if (fault.step === '*' ? !call.step : fault.step && fault.step !== call.step) continue;
       if (fault.match && !call.body.includes(fault.match)) continue;
       fault.seen += 1;
       if (fault.seen <= (fault.skip ?? 0)) continue;
