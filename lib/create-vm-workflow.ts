@@ -149,12 +149,20 @@ export class CreateVmWorkflow extends Construct {
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
     });
+    // Both failures in one cause: what went wrong, and why it could not be undone.
+    const describeRollBackFailure = new sfn.Pass(this, 'DescribeRollBackFailure', {
+      parameters: {
+        'cause.$':
+          "States.Format('the roll-back after {} failed with {}; look for instances tagged lifecycle:execution={} or run destroy', States.JsonToString($.error), States.JsonToString($.rollBackError), $.config.executionId)",
+      },
+      resultPath: '$.rollBackFailure',
+    });
     const rollBackFailed = new sfn.Fail(this, 'RollBackFailed', {
       error: 'RollBackFailed',
-      causePath: '$.rollBackError.Cause',
-      comment: 'Cleaning up after a failure failed: look for instances tagged with this execution',
+      causePath: '$.rollBackFailure.cause',
+      comment: 'Cleaning up after a failure failed: destroy the host, or look for instances tagged with this execution',
     });
-    rollBack.addCatch(rollBackFailed, { resultPath: '$.rollBackError' });
+    rollBack.addCatch(describeRollBackFailure.next(rollBackFailed), { resultPath: '$.rollBackError' });
     provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {

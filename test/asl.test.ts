@@ -53,8 +53,10 @@ test('any failure in Provision goes to RollBack, then fails with the original er
   expect(create.States.CreateFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   expect((create.States.RollBack.Catch as unknown[])[0]).toMatchObject({
     ErrorEquals: ['States.ALL'],
-    Next: 'RollBackFailed',
+    Next: 'DescribeRollBackFailure',
   });
+  expect(create.States.DescribeRollBackFailure.Next).toBe('RollBackFailed');
+  expect(create.States.RollBackFailed).toMatchObject({ Error: 'RollBackFailed', CausePath: '$.rollBackFailure.cause' });
   expect(create.States.ValidateInput.Catch).toBeUndefined();
 });
 

@@ -145,4 +145,17 @@ describe('create-vm rolls back a failure after launch', () => {
     expect(await h.liveInstances()).toHaveLength(0);
     expect(await h.hostRecords()).toHaveLength(0);
   });
+
+  test('a roll-back that cannot finish says both what failed and why it could not be undone', async () => {
+    h.faults([
+      { kind: 'command-failed', operation: 'SendCommand', step: 'SetHostname', message: 'disk full' },
+      { kind: 'throttle', operation: '*', step: 'RollBack' },
+    ]);
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE })).result);
+    expect(failure.error).toBe('RollBackFailed');
+    expect(failure.cause).toMatch(
+      /^the roll-back after .*CommandFailed.*disk full.* failed with .*RequestLimitExceeded/,
+    );
+    expect(failure.cause).toContain(`lifecycle:execution=${failure.executionId}`);
+  });
 });
