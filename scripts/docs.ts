@@ -1,0 +1,17 @@
+/**
+ * `npm run docs`: writes docs/create-vm.md and docs/destroy-vm.md, Mermaid diagrams of the state
+ * machines drawn from the synthesized template. test/docs.test.ts fails when they are out of date.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DIAGRAMS, diagramPage } from '../src/cli/diagram';
+import { PROJECT_ROOT, synthesize } from '../src/cli/synth';
+import { loadDeployment } from '../src/cli/template';
+
+const { definitions } = loadDeployment(synthesize().templatePath);
+mkdirSync(path.join(PROJECT_ROOT, 'docs'), { recursive: true });
+for (const diagram of DIAGRAMS) {
+  const file = path.join(PROJECT_ROOT, diagram.file);
+  writeFileSync(file, diagramPage(diagram.title, diagram.description, definitions[diagram.workflow]));
+  console.log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
+}
