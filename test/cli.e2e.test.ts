@@ -79,9 +79,9 @@ test('bad usage exits 2 and says why', async () => {
   const unknown = await lifecycle('create', '--hostnme', 'web1');
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toContain("Unknown option '--hostnme'");
-  const notLocal = await lifecycle('create', '--hostname', 'web1', '--zone', ZONE);
-  expect(notLocal.code).toBe(2);
-  expect(notLocal.stderr).toContain('--local');
+  const localOnly = await lifecycle('create', '--hostname', 'web1', '--zone', ZONE, '--endpoint', h.url);
+  expect(localOnly.code).toBe(2);
+  expect(localOnly.stderr).toContain('--local');
   expect((await lifecycle('frobnicate')).code).toBe(2);
   expect((await lifecycle('create', '--help')).stdout).toContain('--ssh-public-key');
 });
@@ -102,4 +102,31 @@ test('without --endpoint, local mode starts its own emulator and stops it', asyn
   expect(JSON.parse(run.stdout)).toMatchObject({ fqdn: 'solo.solo.internal' });
   // Its emulator was its own: nothing reached the shared one.
   expect(await h.instances()).toHaveLength(0);
+});
+
+test('defaults set on the emulator are used by the next create, and its output says so', async () => {
+  const local = ['--local', '--endpoint', h.url];
+  const set = await lifecycle('defaults', 'set', 'instanceType=t3.small', 'tags.team=platform', 'ttl=60', ...local);
+  expect(set.code).toBe(0);
+  expect(JSON.parse(set.stdout)).toMatchObject({ instanceType: 't3.small', ttl: 60, tags: { team: 'platform' } });
+  const got = await lifecycle('defaults', 'get', ...local);
+  expect(JSON.parse(got.stdout)).toEqual(JSON.parse(set.stdout));
+
+  const created = await lifecycle(
+    'create',
+    '--hostname',
+    'web3',
+    '--zone',
+    ZONE,
+    '--json',
+    '--poll-interval',
+    '0',
+    ...local,
+  );
+  expect(created.code).toBe(0);
+  expect(JSON.parse(created.stdout).fromDefaults).toEqual(expect.arrayContaining(['instanceType', 'ttl', 'tags']));
+  const [instance] = await h.liveInstances();
+  expect(instance.InstanceType).toBe('t3.small');
+  expect(tag(instance, 'team')).toBe('platform');
+  expect((await h.hostRecords())[0].TTL).toBe(60);
 });

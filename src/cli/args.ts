@@ -8,14 +8,38 @@ export class UsageError extends Error {
   }
 }
 
+/** Where a command reaches the deployed stack. */
+const TARGET = {
+  'stack-name': { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const COMMON = {
+  ...TARGET,
   local: { type: 'boolean' },
   endpoint: { type: 'string' },
   input: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  'state-machine-arn': { type: 'string' },
+  'no-wait': { type: 'boolean' },
+} as const;
+
+export const STATUS_OPTIONS = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+export const LIST_OPTIONS = { ...TARGET, max: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+export const LOGS_OPTIONS = TARGET;
+
+export const DEFAULTS_OPTIONS = { ...TARGET, local: { type: 'boolean' }, endpoint: { type: 'string' } } as const;
 
 export const CREATE_OPTIONS = {
   ...COMMON,
@@ -60,11 +84,21 @@ export const DEMO_OPTIONS = {
 type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never;
 
 export function parse<O extends Options>(argv: string[], options: O) {
+  return parseWithPositionals(argv, options, 0).values;
+}
+
+/** Flags and up to `positionals` bare arguments (an execution ARN, `get`, `KEY=VALUE`…). */
+export function parseWithPositionals<O extends Options>(argv: string[], options: O, positionals: number) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (parsed.positionals.length > positionals) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
+  }
+  return parsed;
 }
 
 /** Numbers stay numbers; anything else is passed on as given, for the workflow to name the field. */

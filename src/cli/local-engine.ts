@@ -9,6 +9,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulator/seed';
 import { CreateInstanceProfileCommand } from './iam-lite';
+import { executionName } from './remote';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
@@ -149,7 +150,7 @@ export class LocalEngine {
       waitTimeOverrides: Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
       retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
     };
-    const name = `${workflow}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+    const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
     const executionId = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${STATE_MACHINE_NAMES[workflow]}:${name}`;
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(input as never, {

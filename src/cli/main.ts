@@ -4,88 +4,43 @@
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { parseDefaults } from '../../lambdas/lib/input';
 import {
   CREATE_OPTIONS,
   createInput,
+  DEFAULTS_OPTIONS,
   DEMO_OPTIONS,
   DESTROY_OPTIONS,
   destroyInput,
   EMULATOR_OPTIONS,
+  LIST_OPTIONS,
+  LOGS_OPTIONS,
   parse,
+  parseWithPositionals,
+  STATUS_OPTIONS,
   UsageError,
 } from './args';
 import { type Emulator, startEmulator } from './emulator';
 import { clientConfig, ensureZone } from './emulator/seed';
+import { COMMAND_HELP, HELP } from './help';
 import { type ExecutionResult, LocalEngine, type Workflow } from './local-engine';
-import { failureLine, header, stepLine } from './output';
-
-export const HELP = `lifecycle: provision and decommission EC2 instances with Step Functions
-
-Usage:
-  lifecycle create  --hostname NAME --zone ZONE [options] --local
-  lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] --local
-  lifecycle emulator [--port N] [--zone ZONE]...
-  lifecycle demo [--hostname web1] [--zone example.internal]
-
-Commands:
-  create     run the create-vm state machine: launch, name, register in DNS, reboot, verify
-  destroy    run the destroy-vm state machine: terminate the instance, remove its record
-  emulator   run the local AWS emulator in the foreground and print its AWS_ENDPOINT_URL
-  demo       create then destroy a host on a fresh emulator, printing every state
-
-Run 'lifecycle COMMAND --help' for a command's options.
-Exit codes: 0 success, 1 the execution failed (error and cause on stderr), 2 bad usage.`;
-
-const CREATE_HELP = `Usage: lifecycle create --hostname NAME --zone ZONE [options] --local
-
-Runs create-vm. Each flag sets one field of the execution input; --input FILE gives them as JSON
-(flags override the file). Fields left out come from the stored defaults.
-
-  --hostname NAME            one DNS label, e.g. web1                          (hostname)
-  --zone ZONE                hosted zone name, e.g. example.internal           (dnsZone)
-  --image-id AMI             AMI id                                             (imageId)
-  --image-parameter PATH     SSM parameter holding the AMI id                   (imageParameter)
-  --instance-type TYPE       e.g. t3.micro                                      (instanceType)
-  --subnet-id ID             subnet to launch into                              (subnetId)
-  --key-name NAME            EC2 key pair, only if you still want SSH           (keyName)
-  --security-group-ids A,B   security group ids                                 (securityGroupIds)
-  --tag KEY=VALUE            extra tag; repeatable                              (tags)
-  --record-type CNAME|A      CNAME to the private DNS name, or A to the IP     (recordType)
-  --ttl SECONDS              record TTL                                         (ttl)
-  --poll-interval SECONDS    seconds between checks                             (pollIntervalSeconds)
-  --admin-user NAME          create this sudo user at first boot...             (adminUser)
-  --ssh-public-key KEY       ...that logs in with this public key               (sshPublicKey)
-  --input FILE               execution input as JSON
-  --local                    run on this machine against the emulator
-  --endpoint URL             with --local: use this running emulator (see 'lifecycle emulator')
-  --json                     print only the execution output
-  --verbose                  also print the handlers' JSON log lines`;
-
-const DESTROY_HELP = `Usage: lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] --local
-
-Runs destroy-vm: terminates the instance behind the name and removes its record. A record without
-an instance, or an instance without a record, is cleaned too.
-
-  --hostname NAME            the host's DNS label                               (hostname)
-  --zone ZONE                its hosted zone                                    (dnsZone)
-  --instance-id ID           destroy by instance id instead                     (instanceId)
-  --force                    also destroy an instance without the ManagedBy tag (force)
-  --poll-interval SECONDS    seconds between checks                             (pollIntervalSeconds)
-  --input FILE               execution input as JSON
-  --local                    run on this machine against the emulator
-  --endpoint URL             with --local: use this running emulator
-  --json                     print only the execution output
-  --verbose                  also print the handlers' JSON log lines`;
-
-const EMULATOR_HELP = `Usage: lifecycle emulator [--port N] [--zone ZONE]...
-
-Runs moto_server behind the project's proxy on 127.0.0.1 until Ctrl-C, seeded with a VPC, a subnet
-and a private hosted zone per --zone (default example.internal). Point other commands at it with
---local --endpoint URL, or any AWS tool with AWS_ENDPOINT_URL=URL.`;
-
-const DEMO_HELP = `Usage: lifecycle demo [--hostname web1] [--zone example.internal] [--verbose]
-
-Starts a fresh emulator, creates the host, destroys it, and checks that nothing is left.`;
+import { failureLine, header, readableCause, stepLine } from './output';
+import {
+  type Aws,
+  awsClients,
+  DEFAULT_STACK_NAME,
+  deploymentOf,
+  executionName,
+  explain,
+  type Followed,
+  failureReport,
+  follow,
+  recentExecutions,
+  startExecution,
+} from './remote';
+import { synthesize } from './synth';
+import { loadDeployment } from './template';
 
 function help(io: Io, text: string): number {
   io.out(text);
@@ -145,23 +100,72 @@ async function runWorkflow(
   return result;
 }
 
-function requireLocal(local: boolean | undefined): void {
-  if (!local) {
-    throw new UsageError(
-      'running against a deployed stack is not available in this version: add --local to run on this machine',
-    );
+type Target = { 'stack-name'?: string; region?: string; profile?: string };
+
+function clientsFor(v: Target): Aws {
+  return awsClients({ region: v.region, profile: v.profile });
+}
+
+/** Prints the execution as it goes; Ctrl-C stops following and leaves it running. */
+async function followExecution(aws: Aws, executionArn: string, io: Io, json: boolean, once = false): Promise<number> {
+  const machine = /:execution:([^:]+):/.exec(executionArn)?.[1] ?? 'execution';
+  if (!json) io.out(header(`${machine} ${executionArn}`));
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once('SIGINT', onInterrupt);
+  let result: Followed;
+  try {
+    result = await follow(aws, executionArn, {
+      signal: stop.signal,
+      once,
+      onStep: json ? undefined : (event) => io.out(stepLine(event)),
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
+  return reportFollowed(result, machine, io, json, stop.signal.aborted);
+}
+
+function reportFollowed(result: Followed, machine: string, io: Io, json: boolean, interrupted: boolean): number {
+  if (result.status === 'SUCCEEDED') {
+    io.out(JSON.stringify(result.output, null, json ? 0 : 2));
+    return 0;
+  }
+  if (result.status === 'RUNNING') {
+    const how = `follow it with: lifecycle status ${result.executionArn}`;
+    io.err(interrupted ? `stopped following; the execution goes on. ${how}` : `still running; ${how}`);
+    return interrupted ? 130 : 0;
+  }
+  io.err(
+    `${machine} ${result.status.toLowerCase().replace('_', ' ')}: ${result.error}: ${readableCause(result.cause)}`,
+  );
+  io.err(`details: lifecycle logs ${result.executionArn}`);
+  return 1;
 }
 
 /** create and destroy differ only in their flags, help and input; the run is the same. */
 async function workflowCommand(workflow: Workflow, argv: string[], io: Io): Promise<number> {
   const v = workflow === 'create' ? parse(argv, CREATE_OPTIONS) : parse(argv, DESTROY_OPTIONS);
-  if (v.help) return help(io, workflow === 'create' ? CREATE_HELP : DESTROY_HELP);
-  requireLocal(v.local);
+  if (v.help) return help(io, COMMAND_HELP[workflow]);
   const input =
     workflow === 'create'
       ? createInput(v as ReturnType<typeof parse<typeof CREATE_OPTIONS>>)
       : destroyInput(v as ReturnType<typeof parse<typeof DESTROY_OPTIONS>>);
+  if (!v.local) {
+    if (v.endpoint || v.verbose) throw new UsageError('--endpoint and --verbose go with --local');
+    const aws = clientsFor(v);
+    const stateMachineArn =
+      v['state-machine-arn'] ?? (await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME))[workflow];
+    const executionArn = await startExecution(aws, stateMachineArn, executionName(workflow, input), input);
+    if (v['no-wait']) {
+      io.out(executionArn);
+      return 0;
+    }
+    return followExecution(aws, executionArn, io, !!v.json);
+  }
+  if (v['no-wait'] || v['state-machine-arn'] || v['stack-name']) {
+    throw new UsageError('--no-wait, --state-machine-arn and --stack-name go with a deployed stack, not --local');
+  }
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
   return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
     const engine = engineFor(url, !!v.verbose, io, !!v.json);
@@ -169,9 +173,130 @@ async function workflowCommand(workflow: Workflow, argv: string[], io: Io): Prom
   });
 }
 
+function executionArnOf(positionals: string[]): string {
+  const [arn] = positionals;
+  if (!arn) throw new UsageError('the execution ARN is required');
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+    throw new UsageError(`${arn} is not a Step Functions execution ARN`);
+  }
+  return arn;
+}
+
+async function statusCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, STATUS_OPTIONS, 1);
+  if (v.help) return help(io, COMMAND_HELP.status);
+  return followExecution(clientsFor(v), executionArnOf(positionals), io, !!v.json, !!v['no-wait']);
+}
+
+function duration(start?: Date, stop?: Date): string {
+  if (!start) return '-';
+  const seconds = Math.round(((stop ?? new Date()).getTime() - start.getTime()) / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+async function listCommand(argv: string[], io: Io): Promise<number> {
+  const v = parse(argv, LIST_OPTIONS);
+  if (v.help) return help(io, COMMAND_HELP.list);
+  const max = v.max === undefined ? 20 : Number(v.max);
+  if (!Number.isInteger(max) || max < 1 || max > 1000) throw new UsageError(`--max ${v.max}: a number from 1 to 1000`);
+  const aws = clientsFor(v);
+  const rows = await recentExecutions(aws, await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME), max);
+  if (v.json) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  io.out(
+    `${'MACHINE'.padEnd(11)} ${'HOSTNAME'.padEnd(22)} ${'STATUS'.padEnd(10)} ${'STARTED'.padEnd(20)} ${'DURATION'.padStart(8)}  EXECUTION`,
+  );
+  for (const r of rows) {
+    const started = r.startDate ? r.startDate.toISOString().slice(0, 19).replace('T', ' ') : '-';
+    io.out(
+      `${r.machine.padEnd(11)} ${r.hostname.padEnd(22)} ${r.status.padEnd(10)} ${started.padEnd(20)} ${duration(r.startDate, r.stopDate).padStart(8)}  ${r.executionArn}`,
+    );
+  }
+  if (rows.length === 0) io.err('no executions yet');
+  return 0;
+}
+
+async function logsCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, LOGS_OPTIONS, 1);
+  if (v.help) return help(io, COMMAND_HELP.logs);
+  const arn = executionArnOf(positionals);
+  const report = await failureReport(clientsFor(v), arn, v['stack-name'] ?? DEFAULT_STACK_NAME);
+  if (!report.error) {
+    io.out(`the execution ${report.status === 'RUNNING' ? 'is still running' : 'succeeded'}: nothing failed`);
+    return 0;
+  }
+  io.out(`${report.status}: ${report.error}: ${readableCause(report.cause ?? '')}`);
+  if (!report.step) return 1;
+  io.out(`failed step: ${report.step}${report.logGroup ? ` (log group ${report.logGroup})` : ''}`);
+  for (const line of report.lines) io.out(line);
+  if (report.logGroup && report.lines.length === 0)
+    io.out('(no log lines for this execution: they may take a minute to arrive)');
+  return 1;
+}
+
+/** `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag. */
+export function applyDefaults(current: Record<string, unknown>, pairs: string[]): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`${pair}: expected KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (key.startsWith('tags.')) {
+      const tags = { ...((next.tags as Record<string, string>) ?? {}) };
+      if (raw === '') delete tags[key.slice(5)];
+      else tags[key.slice(5)] = raw;
+      next.tags = tags;
+    } else if (raw === '') {
+      delete next[key];
+    } else if (key === 'securityGroupIds') {
+      next[key] = raw.split(',').map((s) => s.trim());
+    } else {
+      next[key] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    }
+  }
+  return next;
+}
+
+async function defaultsCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, DEFAULTS_OPTIONS, 100);
+  if (v.help) return help(io, COMMAND_HELP.defaults);
+  const [action, ...pairs] = positionals;
+  if (action !== 'get' && action !== 'set') throw new UsageError("say 'get' or 'set KEY=VALUE...'");
+  if (action === 'get' && pairs.length > 0) throw new UsageError('get takes no KEY=VALUE');
+  if (action === 'set' && pairs.length === 0) throw new UsageError('set needs at least one KEY=VALUE');
+  let ssm: SSMClient;
+  let name: string;
+  if (v.local) {
+    if (!v.endpoint)
+      throw new UsageError('--local needs --endpoint URL: the emulator whose defaults to read or change');
+    ssm = new SSMClient(clientConfig(v.endpoint));
+    name = loadDeployment(synthesize().templatePath).defaults.name;
+  } else {
+    const aws = clientsFor(v);
+    ssm = aws.ssm;
+    const deployment = await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME);
+    if (!deployment.defaultsParameter) throw new UsageError('the stack has no DefaultsParameterName output');
+    name = deployment.defaultsParameter;
+  }
+  const stored = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value ?? '{}';
+  const current = JSON.parse(stored) as Record<string, unknown>;
+  if (action === 'get') {
+    io.out(JSON.stringify(current, null, 2));
+    return 0;
+  }
+  const next = parseDefaults(applyDefaults(current, pairs));
+  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(next), Type: 'String', Overwrite: true }));
+  io.out(JSON.stringify(next, null, 2));
+  io.err(`defaults saved in ${name}; the next create uses them`);
+  return 0;
+}
+
 async function emulatorCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, EMULATOR_OPTIONS);
-  if (v.help) return help(io, EMULATOR_HELP);
+  if (v.help) return help(io, COMMAND_HELP.emulator);
   const port = v.port === undefined ? 0 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v.port}: not a port`);
   const zones = (v.zone as string[] | undefined) ?? ['example.internal'];
@@ -210,7 +335,7 @@ export async function leftovers(endpoint: string, hostname: string, zone: string
 
 async function demoCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, DEMO_OPTIONS);
-  if (v.help) return help(io, DEMO_HELP);
+  if (v.help) return help(io, COMMAND_HELP.demo);
   const hostname = String(v.hostname);
   const zone = String(v.zone);
   return withEmulator(undefined, [zone], io, false, async (url) => {
@@ -239,6 +364,10 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   create: (argv, io) => workflowCommand('create', argv, io),
   destroy: (argv, io) => workflowCommand('destroy', argv, io),
+  status: statusCommand,
+  list: listCommand,
+  logs: logsCommand,
+  defaults: defaultsCommand,
   emulator: emulatorCommand,
   demo: demoCommand,
 };
@@ -261,7 +390,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`lifecycle ${command}: ${error.message} (see 'lifecycle ${command} --help')`);
       return 2;
     }
-    io.err(`lifecycle ${command}: ${(error as Error).message}`);
+    const e = error as Error;
+    const line = e.name === 'InvalidInput' ? `InvalidInput: ${e.message}` : explain(e).message;
+    io.err(`lifecycle ${command}: ${line}`);
     return 1;
   }
 }

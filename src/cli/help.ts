@@ -1,0 +1,138 @@
+/** The CLI's help texts. The README's CLI reference repeats them; a test keeps the two the same. */
+
+const TARGET = `  --stack-name NAME          the deployed stack (default InstanceLifecycle)
+  --region REGION            AWS region (default: AWS_REGION, then the profile's)
+  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)`;
+
+const RUN = `  --input FILE               execution input as JSON
+  --state-machine-arn ARN    start this state machine instead of the stack's
+  --no-wait                  print the execution ARN and return at once
+  --json                     print only the execution output
+  --local                    run on this machine against the emulator, no AWS account
+  --endpoint URL             with --local: use this running emulator (see 'lifecycle emulator')
+  --verbose                  with --local: also print the handlers' JSON log lines`;
+
+export const HELP = `lifecycle: provision and decommission EC2 instances with Step Functions
+
+Usage:
+  lifecycle create  --hostname NAME --zone ZONE [options]
+  lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] [options]
+  lifecycle status  EXECUTION_ARN [--no-wait] [--json]
+  lifecycle list    [--max N] [--json]
+  lifecycle logs    EXECUTION_ARN
+  lifecycle defaults get | set KEY=VALUE...
+  lifecycle emulator [--port N] [--zone ZONE]...
+  lifecycle demo    [--hostname web1] [--zone example.internal]
+
+Commands:
+  create     run the create-vm state machine: launch, name, register in DNS, reboot, verify
+  destroy    run the destroy-vm state machine: terminate the instance, remove its record
+  status     follow an execution to its end, printing each state as it finishes
+  list       recent executions of both state machines
+  logs       why an execution failed: the error, the cause, the failing step's log lines
+  defaults   read or change the stored defaults, without a redeploy
+  emulator   run the local AWS emulator in the foreground and print its AWS_ENDPOINT_URL
+  demo       create then destroy a host on a fresh emulator, printing every state
+
+Commands reach the deployed stack (found by its outputs) with the credentials and region of the
+aws CLI; with --local, create, destroy and defaults run against the local emulator instead.
+Run 'lifecycle COMMAND --help' for a command's options.
+Exit codes: 0 success, 1 the execution failed or AWS refused (one line on stderr), 2 bad usage,
+130 stopped following with Ctrl-C (the execution goes on).`;
+
+export const CREATE_HELP = `Usage: lifecycle create --hostname NAME --zone ZONE [options]
+
+Runs create-vm, printing each state as it finishes, then the output. Each flag sets one field of
+the execution input; --input FILE gives them as JSON (flags override the file). Fields left out
+come from the stored defaults (see 'lifecycle defaults').
+
+  --hostname NAME            one DNS label, e.g. web1                          (hostname)
+  --zone ZONE                hosted zone name, e.g. example.internal           (dnsZone)
+  --image-id AMI             AMI id                                             (imageId)
+  --image-parameter PATH     SSM parameter holding the AMI id                   (imageParameter)
+  --instance-type TYPE       e.g. t3.micro                                      (instanceType)
+  --subnet-id ID             subnet to launch into                              (subnetId)
+  --key-name NAME            EC2 key pair, only if you still want SSH           (keyName)
+  --security-group-ids A,B   security group ids                                 (securityGroupIds)
+  --tag KEY=VALUE            extra tag; repeatable                              (tags)
+  --record-type CNAME|A      CNAME to the private DNS name, or A to the IP     (recordType)
+  --ttl SECONDS              record TTL                                         (ttl)
+  --poll-interval SECONDS    seconds between checks                             (pollIntervalSeconds)
+  --admin-user NAME          create this sudo user at first boot...             (adminUser)
+  --ssh-public-key KEY       ...that logs in with this public key               (sshPublicKey)
+${RUN}
+${TARGET}`;
+
+export const DESTROY_HELP = `Usage: lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] [options]
+
+Runs destroy-vm: terminates the instance behind the name and removes its record. A record without
+an instance, or an instance without a record, is cleaned too.
+
+  --hostname NAME            the host's DNS label                               (hostname)
+  --zone ZONE                its hosted zone                                    (dnsZone)
+  --instance-id ID           destroy by instance id instead                     (instanceId)
+  --force                    also destroy an instance without the ManagedBy tag (force)
+  --poll-interval SECONDS    seconds between checks                             (pollIntervalSeconds)
+${RUN}
+${TARGET}`;
+
+export const STATUS_HELP = `Usage: lifecycle status EXECUTION_ARN [--no-wait] [--json]
+
+Prints each state of the execution as it finished and follows it until it ends; the exit code is
+the execution's (0 succeeded, 1 failed). Ctrl-C stops following; the execution goes on.
+
+  --no-wait                  print what has happened so far and the status, and return
+  --json                     print only the execution output
+  --region REGION            AWS region (default: AWS_REGION, then the profile's)
+  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)`;
+
+export const LIST_HELP = `Usage: lifecycle list [--max N] [--json]
+
+Recent executions of create-vm and destroy-vm, newest first: machine, hostname, status, start,
+duration and execution ARN.
+
+  --max N                    how many (default 20)
+  --json                     one JSON array
+${TARGET}`;
+
+export const LOGS_HELP = `Usage: lifecycle logs EXECUTION_ARN
+
+Why an execution failed: its error and cause, the step that failed, and what that step's Lambda
+logged for this execution (its JSON lines from CloudWatch Logs).
+
+${TARGET}`;
+
+export const DEFAULTS_HELP = `Usage: lifecycle defaults get
+       lifecycle defaults set KEY=VALUE...
+
+Reads or changes the defaults the create workflow fills in for fields an execution leaves out,
+kept in the SSM parameter the stack made (output DefaultsParameterName). No redeploy needed;
+values are checked as the workflow checks them before anything is written.
+
+  KEY=VALUE                  imageId, imageParameter, instanceType, subnetId, keyName, dnsZone,
+                             recordType, ttl, pollIntervalSeconds, adminUser, sshPublicKey;
+                             securityGroupIds=sg-1,sg-2; tags.KEY=VALUE; KEY= removes the key
+  --local                    the defaults of the local emulator (with --endpoint URL)
+  --endpoint URL             the running emulator (see 'lifecycle emulator')
+${TARGET}`;
+
+export const EMULATOR_HELP = `Usage: lifecycle emulator [--port N] [--zone ZONE]...
+
+Runs moto_server behind the project's proxy on 127.0.0.1 until Ctrl-C, seeded with a VPC, a subnet
+and a private hosted zone per --zone (default example.internal). Point other commands at it with
+--local --endpoint URL, or any AWS tool with AWS_ENDPOINT_URL=URL.`;
+
+export const DEMO_HELP = `Usage: lifecycle demo [--hostname web1] [--zone example.internal] [--verbose]
+
+Starts a fresh emulator, creates the host, destroys it, and checks that nothing is left.`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  create: CREATE_HELP,
+  destroy: DESTROY_HELP,
+  status: STATUS_HELP,
+  list: LIST_HELP,
+  logs: LOGS_HELP,
+  defaults: DEFAULTS_HELP,
+  emulator: EMULATOR_HELP,
+  demo: DEMO_HELP,
+};

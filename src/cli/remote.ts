@@ -1,0 +1,293 @@
+/**
+ * The CLI against a deployed stack: the state machines found from the stack's outputs, executions
+ * started with readable names and followed through their history, recent executions listed, the
+ * failing step's logs read. Credentials and region come from the AWS SDK's usual chain
+ * (AWS_PROFILE, AWS_REGION, SSO, instance roles), as with the aws CLI.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeExecutionCommand,
+  type ExecutionListItem,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { HistoryReader } from './history';
+import type { StepEvent, Workflow } from './local-engine';
+
+export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
+
+export interface Aws {
+  sfn: SFNClient;
+  cfn: CloudFormationClient;
+  logs: CloudWatchLogsClient;
+  ssm: SSMClient;
+  region?: string;
+}
+
+/** A failure to reach the deployment, said in one line. */
+export class RemoteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+}
+
+export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  const config = { region: options.region, endpoint: options.endpoint };
+  return {
+    sfn: new SFNClient(config),
+    cfn: new CloudFormationClient(config),
+    logs: new CloudWatchLogsClient(config),
+    ssm: new SSMClient(config),
+    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+  };
+}
+
+/** The SDK's errors as one line an operator can act on. */
+export function explain(error: unknown, context: { stackName?: string; region?: string } = {}): Error {
+  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? '';
+  const message = e?.message ?? String(error);
+  if (e instanceof RemoteError) return e;
+  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message)) {
+    return new RemoteError('no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`');
+  }
+  if (/Region is missing/i.test(message)) return new RemoteError('no AWS region: set AWS_REGION or pass --region');
+  if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName) {
+    return new RemoteError(
+      `stack ${context.stackName} is not deployed in ${context.region ?? 'this region'}: run \`npx cdk deploy\`, or pass --stack-name or --state-machine-arn`,
+    );
+  }
+  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`)) {
+    return new RemoteError(`access denied: ${message}`);
+  }
+  if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn')
+    return new RemoteError(`no such execution: ${message}`);
+  if (name === 'StateMachineDoesNotExist') return new RemoteError(`no such state machine: ${message}`);
+  if (!name || name === 'Error') return new RemoteError(message);
+  return new RemoteError(`${name}: ${message}`);
+}
+
+export interface Deployment {
+  create: string;
+  destroy: string;
+  defaultsParameter?: string;
+}
+
+/** The state machines and the defaults parameter, from the stack's outputs. */
+export async function deploymentOf(aws: Aws, stackName: string): Promise<Deployment> {
+  try {
+    const out = await aws.cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Object.fromEntries(
+      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+    if (!outputs.CreateVmStateMachineArn || !outputs.DestroyVmStateMachineArn) {
+      throw new RemoteError(`stack ${stackName} has no CreateVmStateMachineArn/DestroyVmStateMachineArn outputs`);
+    }
+    return {
+      create: outputs.CreateVmStateMachineArn,
+      destroy: outputs.DestroyVmStateMachineArn,
+      defaultsParameter: outputs.DefaultsParameterName,
+    };
+  } catch (error) {
+    throw explain(error, { stackName, region: aws.region });
+  }
+}
+
+/** `create-web1-20261127T101500Z-3fa2c1`: the workflow, the host, when, and 6 hex against collisions. */
+export function executionName(workflow: Workflow, input: Record<string, unknown>, now = new Date()): string {
+  const who = String(input.hostname ?? input.instanceId ?? 'host')
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, 40);
+  const when = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${workflow}-${who}-${when}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function startExecution(aws: Aws, stateMachineArn: string, name: string, input: unknown): Promise<string> {
+  try {
+    const out = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    return out.executionArn ?? '';
+  } catch (error) {
+    throw explain(error);
+  }
+}
+
+async function history(aws: Aws, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await aws.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000, includeExecutionData: true }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+export type Followed =
+  | { status: 'SUCCEEDED'; output: unknown; executionArn: string }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause: string; executionArn: string }
+  | { status: 'RUNNING'; executionArn: string };
+
+export interface FollowOptions {
+  onStep?: (event: StepEvent) => void;
+  /** Between polls. @default 2000 */
+  intervalMs?: number;
+  /** Stop following (Ctrl-C): the execution goes on. */
+  signal?: AbortSignal;
+  /** Read the history once and return, even if the execution still runs. */
+  once?: boolean;
+}
+
+/** Prints each state as it finishes until the execution ends (or the signal stops the following). */
+export async function follow(aws: Aws, executionArn: string, options: FollowOptions = {}): Promise<Followed> {
+  const reader = new HistoryReader();
+  try {
+    for (;;) {
+      const described = await aws.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      for (const step of reader.read(await history(aws, executionArn))) options.onStep?.(step);
+      const status = described.status ?? 'RUNNING';
+      if (status === 'SUCCEEDED') {
+        return { status, output: JSON.parse(described.output ?? 'null'), executionArn };
+      }
+      if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED') {
+        return { status, error: described.error ?? status, cause: described.cause ?? '', executionArn };
+      }
+      if (options.once || options.signal?.aborted) return { status: 'RUNNING', executionArn };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.intervalMs ?? 2000);
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (options.signal?.aborted) return { status: 'RUNNING', executionArn };
+    }
+  } catch (error) {
+    throw explain(error);
+  }
+}
+
+export interface ExecutionSummary {
+  machine: string;
+  name: string;
+  hostname: string;
+  status: string;
+  startDate?: Date;
+  stopDate?: Date;
+  executionArn: string;
+}
+
+/** Recent executions of both machines, newest first, with the hostname each was for. */
+export async function recentExecutions(aws: Aws, deployment: Deployment, max: number): Promise<ExecutionSummary[]> {
+  try {
+    const lists = await Promise.all(
+      (['create', 'destroy'] as const).map(async (workflow) => {
+        const out = await aws.sfn.send(
+          new ListExecutionsCommand({ stateMachineArn: deployment[workflow], maxResults: max }),
+        );
+        return (out.executions ?? []).map((e) => ({ workflow, e }));
+      }),
+    );
+    const rows = await Promise.all(
+      lists.flat().map(async ({ workflow, e }: { workflow: Workflow; e: ExecutionListItem }) => ({
+        machine: `${workflow}-vm`,
+        name: e.name ?? '',
+        hostname: await hostnameOf(aws, e),
+        status: e.status ?? '',
+        startDate: e.startDate,
+        stopDate: e.stopDate,
+        executionArn: e.executionArn ?? '',
+      })),
+    );
+    return rows.sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0)).slice(0, max);
+  } catch (error) {
+    throw explain(error);
+  }
+}
+
+/** From a name the CLI gave, else from the execution's input (the console and CI name theirs). */
+async function hostnameOf(aws: Aws, e: ExecutionListItem): Promise<string> {
+  const named = /^(?:create|destroy)-(.+)-\d{8}T\d{6}Z-[0-9a-f]{6}$/.exec(e.name ?? '');
+  if (named) return named[1];
+  const described = await aws.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+  try {
+    const input = JSON.parse(described.input ?? '{}') as Record<string, unknown>;
+    return String(input.hostname ?? input.instanceId ?? '-');
+  } catch {
+    return '-';
+  }
+}
+
+export interface FailureReport {
+  status: string;
+  error?: string;
+  cause?: string;
+  /** The task state whose error ended the execution, if one did. */
+  step?: string;
+  logGroup?: string;
+  lines: string[];
+}
+
+/** What failed, why, and what the failing step's Lambda logged for this execution. */
+export async function failureReport(aws: Aws, executionArn: string, stackName: string): Promise<FailureReport> {
+  try {
+    const described = await aws.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const status = described.status ?? 'RUNNING';
+    if (status === 'SUCCEEDED' || status === 'RUNNING') return { status, lines: [] };
+    const events = await history(aws, executionArn);
+    const step = failingTask(events);
+    const report: FailureReport = { status, error: described.error, cause: described.cause, step, lines: [] };
+    if (!step) return report;
+    const resources = await aws.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+    const group = (resources.StackResources ?? []).find(
+      (r) => r.ResourceType === 'AWS::Logs::LogGroup' && (r.LogicalResourceId ?? '').startsWith(`Steps${step}Logs`),
+    );
+    if (!group?.PhysicalResourceId) return report;
+    report.logGroup = group.PhysicalResourceId;
+    const name = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+    let nextToken: string | undefined;
+    do {
+      const page = await aws.logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: group.PhysicalResourceId,
+          filterPattern: `{ $.execution = "${name}" }`,
+          startTime: described.startDate?.getTime(),
+          nextToken,
+        }),
+      );
+      report.lines.push(...(page.events ?? []).map((e) => (e.message ?? '').trimEnd()));
+      nextToken = page.nextToken;
+    } while (nextToken && report.lines.length < 1000);
+    return report;
+  } catch (error) {
+    throw explain(error, { stackName, region: aws.region });
+  }
+}
+
+/** The state of the last task failure in the history: the step whose Lambda's logs explain it. */
+export function failingTask(events: HistoryEvent[]): string | undefined {
+  const byId = new Map(events.map((e) => [e.id ?? 0, e]));
+  const failures = events.filter((e) => /^(Task|LambdaFunction)(Failed|TimedOut)$/.test(e.type ?? ''));
+  let current = failures[failures.length - 1];
+  while (current) {
+    if (current.type === 'TaskStateEntered') return current.stateEnteredEventDetails?.name;
+    current = byId.get(current.previousEventId ?? 0) as HistoryEvent;
+  }
+  return undefined;
+}
