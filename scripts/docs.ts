@@ -1,10 +1,12 @@
 /**
  * `npm run docs`: writes docs/create-vm.md and docs/destroy-vm.md, Mermaid diagrams of the state
- * machines drawn from the synthesized template. test/docs.test.ts fails when they are out of date.
+ * machines drawn from the synthesized template, and the README's CLI reference from the help
+ * texts. test/docs.test.ts fails when either is out of date.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DIAGRAMS, diagramPage } from '../src/cli/diagram';
+import { withCliReference } from '../src/cli/help';
 import { PROJECT_ROOT, synthesize } from '../src/cli/synth';
 import { loadDeployment } from '../src/cli/template';
 
@@ -15,3 +17,7 @@ for (const diagram of DIAGRAMS) {
   writeFileSync(file, diagramPage(diagram.title, diagram.description, definitions[diagram.workflow]));
   console.log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 }
+
+const readme = path.join(PROJECT_ROOT, 'README.md');
+writeFileSync(readme, withCliReference(readFileSync(readme, 'utf8')));
+console.log('wrote the CLI reference in README.md');
