@@ -143,6 +143,7 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
     pollIntervalSeconds: merged.pollIntervalSeconds ?? BUILT_IN_DEFAULTS.pollIntervalSeconds,
     adminUser: merged.adminUser,
     sshPublicKey: merged.sshPublicKey,
+    bootstrap: merged.bootstrap,
     clientToken: clientTokenFor(event.executionId),
     executionId: event.executionId,
     fromDefaults,

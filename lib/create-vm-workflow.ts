@@ -21,6 +21,8 @@ export const CREATE_MAX_ATTEMPTS = {
   dnsSync: 60,
   hostname: 60,
   rebooted: 120,
+  /** 30 minutes at the default 5 s: the longest bootstrap.timeoutSeconds allows. */
+  bootstrap: 360,
 } as const;
 
 /**
@@ -110,6 +112,23 @@ export class CreateVmWorkflow extends Construct {
       maxAttempts: CREATE_MAX_ATTEMPTS.rebooted,
     });
 
+    // Post-boot bootstrap, if the execution (or the defaults) asked for one.
+    const runBootstrap = lambdaStep(this, {
+      fn: s.runBootstrap,
+      name: 'RunBootstrap',
+      resultPath: '$.bootstrapCommand',
+    });
+    const bootstrapped = new Poll(this, 'WaitForBootstrap', {
+      check: s.waitForBootstrap,
+      slot: 'bootstrapResult',
+      intervalPath,
+      maxAttempts: CREATE_MAX_ATTEMPTS.bootstrap,
+    });
+    const noBootstrap = new sfn.Pass(this, 'NoBootstrap', {
+      result: sfn.Result.fromObject({ status: 'DONE', commandStatus: 'None' }),
+      resultPath: '$.bootstrapResult',
+    });
+
     const done = new sfn.Pass(this, 'Done', {
       parameters: {
         'instanceId.$': '$.instance.instanceId',
@@ -120,6 +139,7 @@ export class CreateVmWorkflow extends Construct {
         'recordValue.$': '$.dns.value',
         'bootId.$': '$.rebooted.bootId',
         'fromDefaults.$': '$.config.fromDefaults',
+        'bootstrap.$': '$.bootstrapResult',
         timings: {
           'startedAt.$': '$$.Execution.StartTime',
           'launchedAt.$': '$.instance.launchedAt',
@@ -136,7 +156,18 @@ export class CreateVmWorkflow extends Construct {
       outputPath: '$[0]',
       comment: 'Everything after validation; any failure in here is rolled back',
     }).branch(
-      launch.next(running).next(agentAndDns).next(setHostname).next(hostnameSet).next(reboot).next(rebooted).next(done),
+      launch
+        .next(running)
+        .next(agentAndDns)
+        .next(setHostname)
+        .next(hostnameSet)
+        .next(reboot)
+        .next(rebooted)
+        .next(
+          new sfn.Choice(this, 'Bootstrap?')
+            .when(sfn.Condition.isPresent('$.config.bootstrap'), runBootstrap.next(bootstrapped.next(done)))
+            .otherwise(noBootstrap.next(done)),
+        ),
     );
 
     const rollBack = lambdaStep(this, {

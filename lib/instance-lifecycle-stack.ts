@@ -17,6 +17,11 @@ export interface InstanceLifecycleStackProps extends StackProps {
   readonly defaults?: Record<string, unknown>;
   /** Let destroy `force` terminate instances without the ManagedBy tag. @default false */
   readonly allowForceDestroy?: boolean;
+  /**
+   * SSM documents a create's post-boot `bootstrap` may name (e.g. AWS-ApplyAnsiblePlaybooks, or an
+   * account's own). Plain `bootstrap.commands` need none. @default []
+   */
+  readonly bootstrapDocuments?: string[];
   /** @default Duration.minutes(45) */
   readonly createTimeout?: Duration;
   /** @default Duration.minutes(30) */
@@ -37,6 +42,10 @@ export class InstanceLifecycleStack extends Stack {
 
   constructor(scope: Construct, id: string, props: InstanceLifecycleStackProps = {}) {
     super(scope, id, props);
+    for (const document of props.bootstrapDocuments ?? []) {
+      if (!/^[A-Za-z0-9_.-]{3,128}$/.test(document))
+        throw new Error(`bootstrapDocuments: ${document} is not a document name`);
+    }
     for (const zoneId of props.hostedZoneIds ?? []) {
       if (!/^Z[A-Z0-9]{1,31}$/.test(zoneId)) throw new Error(`hostedZoneIds: ${zoneId} is not a hosted zone id`);
     }
@@ -70,6 +79,7 @@ export class InstanceLifecycleStack extends Stack {
       instanceRole,
       instanceProfileArn: instanceProfile.instanceProfileArn,
       allowForceDestroy: props.allowForceDestroy ?? false,
+      bootstrapDocuments: props.bootstrapDocuments ?? [],
     });
     this.createVm = new CreateVmWorkflow(this, 'CreateVm', {
       steps,

@@ -16,6 +16,8 @@ export interface StepsProps {
   readonly instanceProfileArn: string;
   /** Let destroy terminate instances without the ManagedBy tag when the input says `force`. */
   readonly allowForceDestroy: boolean;
+  /** SSM documents a create's bootstrap may run, besides plain commands (AWS-RunShellScript). */
+  readonly bootstrapDocuments: string[];
 }
 
 /**
@@ -33,6 +35,8 @@ export class Steps extends Construct {
   readonly waitForHostname: StepFunction;
   readonly rebootInstance: StepFunction;
   readonly waitUntilRebooted: StepFunction;
+  readonly runBootstrap: StepFunction;
+  readonly waitForBootstrap: StepFunction;
   readonly rollBack: StepFunction;
   readonly resolveHost: StepFunction;
   readonly terminateInstance: StepFunction;
@@ -121,6 +125,7 @@ export class Steps extends Construct {
 
     this.validateInput = step('ValidateInput', 'validate-input', 'Checks a create request before anything is made', {
       DEFAULTS_PARAMETER: props.defaultsParameter.parameterName,
+      BOOTSTRAP_DOCUMENTS: props.bootstrapDocuments.join(','),
     })
       .allow({
         actions: ['ssm:GetParameter'],
@@ -213,6 +218,22 @@ export class Steps extends Construct {
       .allow(agentInformation)
       .allow(commandResults);
     for (const s of runShellScript) this.waitUntilRebooted.allow(s);
+    this.runBootstrap = step('RunBootstrap', 'run-bootstrap', "Runs the operator's post-boot commands or document");
+    for (const s of runShellScript) this.runBootstrap.allow(s);
+    if (props.bootstrapDocuments.length > 0) {
+      this.runBootstrap.allow({
+        actions: ['ssm:SendCommand'],
+        // AWS-owned documents have no account in their ARN; the account's own do.
+        resources: props.bootstrapDocuments.map((d) =>
+          /^(AWS|Amazon)/.test(d)
+            ? `arn:${partition}:ssm:${region}::document/${d}`
+            : `arn:${partition}:ssm:${region}:${account}:document/${d}`,
+        ),
+      });
+    }
+    this.waitForBootstrap = step('WaitForBootstrap', 'wait-for-bootstrap', 'Checks the bootstrap command').allow(
+      commandResults,
+    );
     this.rollBack = step('RollBack', 'roll-back', 'Removes what a failed create made')
       .allow(describeInstances)
       .allow(readZone)

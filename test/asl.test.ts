@@ -42,7 +42,14 @@ test('create chain: ValidateInput → Provision [Launch → Running → (Agent �
   expect(provision.States.SetHostname.Next).toBe('WaitForHostname');
   expect(provision.States['WaitForHostname?'].Default).toBe('RebootInstance');
   expect(provision.States.RebootInstance.Next).toBe('WaitUntilRebooted');
-  expect(provision.States['WaitUntilRebooted?'].Default).toBe('Done');
+  expect(provision.States['WaitUntilRebooted?'].Default).toBe('Bootstrap?');
+  expect(provision.States['Bootstrap?']).toMatchObject({
+    Choices: [{ Variable: '$.config.bootstrap', IsPresent: true, Next: 'RunBootstrap' }],
+    Default: 'NoBootstrap',
+  });
+  expect(provision.States.RunBootstrap.Next).toBe('WaitForBootstrap');
+  expect(provision.States['WaitForBootstrap?'].Default).toBe('Done');
+  expect(provision.States.NoBootstrap.Next).toBe('Done');
 });
 
 test('any failure in Provision goes to RollBack, then fails with the original error and cause', () => {
@@ -66,6 +73,7 @@ test('every poll loop waits between checks, is bounded, and times out with PollT
     ['WaitUntilManaged', CREATE_MAX_ATTEMPTS.managed],
     ['WaitForHostname', CREATE_MAX_ATTEMPTS.hostname],
     ['WaitUntilRebooted', CREATE_MAX_ATTEMPTS.rebooted],
+    ['WaitForBootstrap', CREATE_MAX_ATTEMPTS.bootstrap],
   ] as const) {
     const states = allStates(create);
     const choice = states[`${name}?`] as unknown as { Choices: Array<Record<string, unknown>> };

@@ -130,3 +130,23 @@ test('defaults set on the emulator are used by the next create, and its output s
   expect(tag(instance, 'team')).toBe('platform');
   expect((await h.hostRecords())[0].TTL).toBe(60);
 });
+
+test('--bootstrap-command runs after the reboot and its output is in the result', async () => {
+  const local = ['--local', '--endpoint', h.url, '--poll-interval', '0', '--json'];
+  const run = await lifecycle(
+    'create',
+    '--hostname',
+    'web4',
+    '--zone',
+    ZONE,
+    '--bootstrap-command',
+    'dnf install -y nginx',
+    '--bootstrap-command',
+    'echo done',
+    ...local,
+  );
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout).bootstrap).toMatchObject({ commandStatus: 'Success', output: 'done\n' });
+  const last = h.emulator.proxy.commands[h.emulator.proxy.commands.length - 1];
+  expect(last.commands).toEqual(['dnf install -y nginx', 'echo done']);
+});

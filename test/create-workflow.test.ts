@@ -159,3 +159,51 @@ describe('create-vm rolls back a failure after launch', () => {
     expect(failure.cause).toContain(`lifecycle:execution=${failure.executionId}`);
   });
 });
+
+describe('post-boot bootstrap', () => {
+  test('commands run after the verified reboot; their status and output are in the execution output', async () => {
+    const bootstrap = { commands: ['dnf install -y nginx', "echo 'nginx ready'"] };
+    const { result } = await create({ hostname: 'web1', dnsZone: ZONE, bootstrap });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { bootstrap: { status: 'DONE', commandStatus: 'Success', output: 'nginx ready\n' } },
+    });
+    const sent = h.emulator.proxy.commands;
+    expect(sent[sent.length - 1].commands).toEqual(bootstrap.commands);
+    // It ran after the reboot had been proven: the probe came before it.
+    const probe = sent.findIndex(
+      (c) => c.commands.some((l) => l.includes('boot_id')) && !c.commands.some((l) => l.includes('hostnamectl')),
+    );
+    expect(probe).toBeGreaterThan(-1);
+    expect(probe).toBeLessThan(sent.length - 1);
+  });
+
+  test('without a bootstrap the output says None and no extra command is sent', async () => {
+    const { result } = await create({ hostname: 'web1', dnsZone: ZONE });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { bootstrap: { commandStatus: 'None' } } });
+    expect(h.emulator.proxy.commands.every((c) => c.commands.some((l) => l.includes('boot_id')))).toBe(true);
+  });
+
+  test('a failing bootstrap is BootstrapFailed and is rolled back like any other failure', async () => {
+    h.faults([
+      { kind: 'command-failed', operation: 'SendCommand', step: 'RunBootstrap', message: 'puppet: catalog failed' },
+    ]);
+    const { result } = await create({ hostname: 'web1', dnsZone: ZONE, bootstrap: { commands: ['puppet agent -t'] } });
+    const failure = failed(result);
+    expect(failure.error).toBe('BootstrapFailed');
+    expect(failure.cause).toContain('puppet: catalog failed');
+    expect(await h.liveInstances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
+  });
+
+  test.each([
+    ['a document this deployment does not allow', { document: 'AWS-ApplyAnsiblePlaybooks' }, /^bootstrap\.document: /],
+    ['commands that are not a list', { commands: 'reboot' }, /^bootstrap\.commands: /],
+    ['both commands and a document', { commands: ['true'], document: 'X-Doc' }, /^bootstrap: /],
+  ])('%s is InvalidInput before anything is created', async (_label, bootstrap, message) => {
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, bootstrap })).result);
+    expect(failure.error).toBe('InvalidInput');
+    expect(failure.cause).toMatch(message);
+    expect(await h.instances()).toHaveLength(0);
+  });
+});

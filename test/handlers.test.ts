@@ -24,6 +24,7 @@ import { handler as launchInstance } from '../lambdas/launch-instance';
 import type { CreateConfig, CreateState } from '../lambdas/lib/contract';
 import { handler as registerDns } from '../lambdas/register-dns';
 import { handler as rollBack } from '../lambdas/roll-back';
+import { handler as runBootstrap } from '../lambdas/run-bootstrap';
 import { handler as validateInput } from '../lambdas/validate-input';
 import { handler as waitUntilRebooted } from '../lambdas/wait-until-rebooted';
 import { handler as waitUntilRunning } from '../lambdas/wait-until-running';
@@ -322,5 +323,19 @@ describe('RollBack', () => {
     expect(result.removedRecord).toBeUndefined();
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(result.terminated).toEqual([ours.InstanceId]);
+  });
+});
+
+test('RunBootstrap runs an allowed SSM document with its parameters on the new instance', async () => {
+  ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+  const bootstrap = { document: 'AWS-ApplyAnsiblePlaybooks', parameters: { PlaybookFile: ['site.yml'] } };
+  await expect(runBootstrap({ config: { ...config, bootstrap }, instance })).resolves.toEqual({
+    commandId: 'cmd-1',
+    instanceId: instance.instanceId,
+  });
+  expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
+    DocumentName: 'AWS-ApplyAnsiblePlaybooks',
+    InstanceIds: [instance.instanceId],
+    Parameters: { PlaybookFile: ['site.yml'] },
   });
 });

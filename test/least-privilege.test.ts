@@ -94,8 +94,8 @@ describe('each role allows exactly what its deployed bundle calls', () => {
   const resources = deployedTemplate().Resources as Resources;
   const roles = stepRoles(resources);
 
-  test('there is one role per step, 15 in all', () => {
-    expect(roles.map((r) => r.step).sort()).toHaveLength(15);
+  test('there is one role per step, 17 in all', () => {
+    expect(roles.map((r) => r.step).sort()).toHaveLength(17);
   });
 
   test.each(roles.map((r) => [r.step, r] as const))('%s', (_step, role) => {
@@ -130,7 +130,11 @@ describe('every change is fenced', () => {
 
   test('SendCommand: the AWS-RunShellScript document, on instances tagged ManagedBy, nothing else', () => {
     const statements = statementsWith('ssm:SendCommand');
-    expect([...new Set(statements.map((s) => s.step))].sort()).toEqual(['SetHostname', 'WaitUntilRebooted']);
+    expect([...new Set(statements.map((s) => s.step))].sort()).toEqual([
+      'RunBootstrap',
+      'SetHostname',
+      'WaitUntilRebooted',
+    ]);
     for (const s of statements) {
       const resource = JSON.stringify(s.Resource);
       if (resource.includes(':document/')) {
@@ -186,6 +190,20 @@ describe('every change is fenced', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       }),
     ]);
+  });
+
+  test('bootstrapDocuments adds exactly those documents to RunBootstrap, and to no other step', () => {
+    const roles = stepRoles(build({ bootstrapDocuments: ['AWS-ApplyAnsiblePlaybooks', 'Acme-Puppet'] }));
+    const documents = roles.flatMap((r) =>
+      r.statements
+        .filter((s) => actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':document/'))
+        .map((s) => ({ step: r.step, resource: JSON.stringify(s.Resource) })),
+    );
+    const withExtra = documents.filter((d) => /Ansible|Acme/.test(d.resource));
+    expect(withExtra.map((d) => d.step)).toEqual(['RunBootstrap']);
+    expect(withExtra[0].resource).toMatch(/::document\/AWS-ApplyAnsiblePlaybooks/);
+    expect(withExtra[0].resource).toMatch(/:document\/Acme-Puppet/);
+    expect(() => build({ bootstrapDocuments: ['bad doc;'] })).toThrow(/bootstrapDocuments/);
   });
 
   test('allowForceDestroy is the only way TerminateInstance loses its tag condition, and RollBack never does', () => {

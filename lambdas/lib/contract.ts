@@ -12,6 +12,11 @@ export const EXECUTION_TAG = 'lifecycle:execution';
 
 export type RecordType = 'CNAME' | 'A';
 
+/** Post-boot bootstrap: the operator's shell commands, or an SSM document the deployment allows. */
+export type Bootstrap =
+  | { readonly commands: string[]; readonly timeoutSeconds?: number }
+  | { readonly document: string; readonly parameters: Record<string, string[]>; readonly timeoutSeconds?: number };
+
 /** Everything ValidateInput resolves: execution input over stored defaults over built-in defaults. */
 export interface CreateConfig {
   readonly hostname: string;
@@ -33,6 +38,7 @@ export interface CreateConfig {
   readonly pollIntervalSeconds: number;
   readonly adminUser?: string;
   readonly sshPublicKey?: string;
+  readonly bootstrap?: Bootstrap;
   /** Idempotency token for RunInstances, derived from the execution: a retry never launches twice. */
   readonly clientToken: string;
   readonly executionId: string;
@@ -108,6 +114,16 @@ export interface RebootedResult extends PollResult {
   readonly at?: string;
 }
 
+export interface BootstrapResult extends PollResult {
+  readonly commandId?: string;
+  /** Success, Failed, TimedOut…, or None when the execution asked for no bootstrap. */
+  readonly commandStatus?: string;
+  /** The last 2,000 characters of its output and error output. */
+  readonly output?: string;
+  readonly errorOutput?: string;
+  readonly at?: string;
+}
+
 /** The create state machine's state, growing one key per step. */
 export interface CreateState {
   readonly config: CreateConfig;
@@ -120,6 +136,8 @@ export interface CreateState {
   readonly hostnameResult?: HostnameResult;
   readonly reboot?: RebootRequested;
   readonly rebooted?: RebootedResult;
+  readonly bootstrapCommand?: CommandStarted;
+  readonly bootstrapResult?: BootstrapResult;
 }
 
 /** Destroy: what ResolveHost found. */

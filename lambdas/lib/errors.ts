@@ -78,6 +78,14 @@ export class DnsChangeRejected extends Error {
   }
 }
 
+/** The post-boot bootstrap (commands or document) ended in a status other than Success. */
+export class BootstrapFailed extends Error {
+  constructor(commandId: string, status: string, detail: string) {
+    super(`bootstrap command ${commandId} ended ${status}${detail ? `: ${detail}` : ''}`);
+    this.name = 'BootstrapFailed';
+  }
+}
+
 /** A required environment variable of the Lambda is missing: a deployment fault, not an input one. */
 export class MissingConfiguration extends Error {
   constructor(variable: string) {
@@ -98,6 +106,7 @@ export const ErrorNames = {
   rebootNotVerified: 'RebootNotVerified',
   dnsChangeRejected: 'DnsChangeRejected',
   pollTimeout: 'PollTimeout',
+  bootstrapFailed: 'BootstrapFailed',
 } as const;
 
 /** Errors that mean "AWS asked us to slow down": retried by Step Functions with backoff and jitter. */

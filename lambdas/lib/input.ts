@@ -3,7 +3,7 @@
  * is unit-tested directly. Values that pass these checks are the only ones that reach a command line.
  */
 
-import type { RecordType } from './contract';
+import type { Bootstrap, RecordType } from './contract';
 import { InvalidInput } from './errors';
 
 /** Fields an operator may set per execution (and, except hostname/dnsZone, in the stored defaults). */
@@ -22,6 +22,7 @@ export interface CreateRequest {
   pollIntervalSeconds?: number;
   adminUser?: string;
   sshPublicKey?: string;
+  bootstrap?: Bootstrap;
 }
 
 export type Defaults = Omit<CreateRequest, 'hostname' | 'dnsZone'> & { dnsZone?: string };
@@ -65,6 +66,7 @@ const CREATE_FIELDS = [
   'pollIntervalSeconds',
   'adminUser',
   'sshPublicKey',
+  'bootstrap',
 ] as const;
 const DEFAULT_FIELDS = CREATE_FIELDS.filter((f) => f !== 'hostname');
 const DESTROY_FIELDS = ['hostname', 'dnsZone', 'instanceId', 'force', 'pollIntervalSeconds'] as const;
@@ -167,6 +169,66 @@ function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined
   });
 }
 
+const DOCUMENT_NAME = /^[A-Za-z0-9_.-]{3,128}$/;
+const PARAMETER_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+/** The document names a deployment lets bootstrap run, besides plain commands (BOOTSTRAP_DOCUMENTS). */
+export function allowedDocuments(): string[] {
+  return (process.env.BOOTSTRAP_DOCUMENTS ?? '').split(',').filter(Boolean);
+}
+
+/**
+ * Post-boot bootstrap: shell commands (run as root through AWS-RunShellScript, as the operator
+ * wrote them: they are the operator's own script, never built from other input) or an SSM document
+ * the deployment allows, with its parameters.
+ */
+function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
+  const value = raw.bootstrap;
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value))
+    throw new InvalidInput('bootstrap', 'must be {"commands": [...]} or {"document": "...", "parameters": {...}}');
+  refuseUnknown(value, ['commands', 'document', 'parameters', 'timeoutSeconds'], 'bootstrap');
+  const timeoutSeconds = int(value, 'timeoutSeconds', 30, 1800);
+  const field = (f: string) => `bootstrap.${f}`;
+  if (value.commands !== undefined) {
+    if (value.document !== undefined || value.parameters !== undefined) {
+      throw new InvalidInput('bootstrap', 'give either commands or a document, not both');
+    }
+    const commands = value.commands;
+    if (!Array.isArray(commands) || commands.length === 0 || commands.length > 100) {
+      throw new InvalidInput(field('commands'), 'must be a list of 1 to 100 shell command lines');
+    }
+    commands.forEach((line, i) => {
+      if (typeof line !== 'string' || line.length === 0 || line.length > 4096 || line.includes('\0')) {
+        throw new InvalidInput(`${field('commands')}[${i}]`, 'must be a non-empty line of at most 4096 characters');
+      }
+    });
+    return { commands: commands as string[], timeoutSeconds };
+  }
+  const document = value.document;
+  if (typeof document !== 'string' || !DOCUMENT_NAME.test(document)) {
+    throw new InvalidInput(field('document'), 'must be an SSM document name, or give commands instead');
+  }
+  if (!allowedDocuments().includes(document)) {
+    throw new InvalidInput(
+      field('document'),
+      `${document} is not one this deployment allows (bootstrapDocuments: ${allowedDocuments().join(', ') || 'none'})`,
+    );
+  }
+  const parameters: Record<string, string[]> = {};
+  if (value.parameters !== undefined) {
+    if (!isObject(value.parameters)) throw new InvalidInput(field('parameters'), 'must be an object');
+    for (const [name, given] of Object.entries(value.parameters)) {
+      const list = Array.isArray(given) ? given : [given];
+      if (!PARAMETER_NAME.test(name) || !list.every((v) => typeof v === 'string' && v.length <= 4096)) {
+        throw new InvalidInput(`${field('parameters')}.${name}`, 'must be a string or a list of strings');
+      }
+      parameters[name] = list as string[];
+    }
+  }
+  return { document, parameters, timeoutSeconds };
+}
+
 function parseRecordType(raw: Record<string, unknown>): RecordType | undefined {
   const value = raw.recordType;
   if (value === undefined || value === null) return undefined;
@@ -191,6 +253,7 @@ function parseOptional(raw: Record<string, unknown>): Defaults {
     pollIntervalSeconds: int(raw, 'pollIntervalSeconds', 0, 300),
     adminUser: str(raw, 'adminUser', ADMIN_USER, 'a Linux user name'),
     sshPublicKey: str(raw, 'sshPublicKey', SSH_PUBLIC_KEY, 'one OpenSSH public key line'),
+    bootstrap: parseBootstrap(raw),
   };
   if (parsed.adminUser && !parsed.sshPublicKey) {
     throw new InvalidInput('sshPublicKey', 'is required with adminUser: the admin user logs in with that key');

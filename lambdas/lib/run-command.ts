@@ -21,12 +21,32 @@ export async function agentInfo(instanceId: string): Promise<AgentInfo | undefin
 }
 
 /** Sends a shell script to one instance through AWS-RunShellScript; returns the command id. */
-export async function sendScript(instanceId: string, commands: string[], comment: string): Promise<string> {
+export async function sendScript(
+  instanceId: string,
+  commands: string[],
+  comment: string,
+  executionTimeoutSeconds = 120,
+): Promise<string> {
+  return sendDocument(
+    instanceId,
+    'AWS-RunShellScript',
+    { commands, executionTimeout: [String(executionTimeoutSeconds)] },
+    comment,
+  );
+}
+
+/** Runs an SSM document on one instance; returns the command id. */
+export async function sendDocument(
+  instanceId: string,
+  document: string,
+  parameters: Record<string, string[]>,
+  comment: string,
+): Promise<string> {
   const out = await ssm.send(
     new SendCommandCommand({
-      DocumentName: 'AWS-RunShellScript',
+      DocumentName: document,
       InstanceIds: [instanceId],
-      Parameters: { commands, executionTimeout: ['120'] },
+      Parameters: parameters,
       TimeoutSeconds: 60,
       Comment: comment.slice(0, 100),
     }),

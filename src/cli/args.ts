@@ -57,6 +57,9 @@ export const CREATE_OPTIONS = {
   'poll-interval': { type: 'string' },
   'admin-user': { type: 'string' },
   'ssh-public-key': { type: 'string' },
+  'bootstrap-command': { type: 'string', multiple: true },
+  'bootstrap-document': { type: 'string' },
+  'bootstrap-parameter': { type: 'string', multiple: true },
 } as const;
 
 export const DESTROY_OPTIONS = {
@@ -137,6 +140,25 @@ function tagsOf(pairs: string[] | undefined): Record<string, string> | undefined
 }
 
 type CreateValues = ReturnType<typeof parse<typeof CREATE_OPTIONS>>;
+
+/** --bootstrap-command lines, or --bootstrap-document with its --bootstrap-parameter KEY=VALUE pairs. */
+function bootstrapOf(v: CreateValues): Record<string, unknown> | undefined {
+  const commands = v['bootstrap-command'] as string[] | undefined;
+  const document = v['bootstrap-document'] as string | undefined;
+  const pairs = v['bootstrap-parameter'] as string[] | undefined;
+  if (commands && document) throw new UsageError('give --bootstrap-command or --bootstrap-document, not both');
+  if (pairs && !document) throw new UsageError('--bootstrap-parameter goes with --bootstrap-document');
+  if (commands) return { commands };
+  if (!document) return undefined;
+  const parameters: Record<string, string[]> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`--bootstrap-parameter ${pair}: expected KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    parameters[key] = [...(parameters[key] ?? []), pair.slice(eq + 1)];
+  }
+  return { document, parameters };
+}
 type DestroyValues = ReturnType<typeof parse<typeof DESTROY_OPTIONS>>;
 
 /** The create execution input: --input's JSON, then each flag over it. */
@@ -160,6 +182,7 @@ export function createInput(v: CreateValues): Record<string, unknown> {
       pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
       adminUser: v['admin-user'],
       sshPublicKey: v['ssh-public-key'],
+      bootstrap: bootstrapOf(v),
     }),
   });
 }

@@ -60,6 +60,9 @@ come from the stored defaults (see 'lifecycle defaults').
   --poll-interval SECONDS    seconds between checks                             (pollIntervalSeconds)
   --admin-user NAME          create this sudo user at first boot...             (adminUser)
   --ssh-public-key KEY       ...that logs in with this public key               (sshPublicKey)
+  --bootstrap-command CMD    after the verified reboot, run CMD as root; repeatable (bootstrap.commands)
+  --bootstrap-document NAME  ...or run this SSM document                        (bootstrap.document)
+  --bootstrap-parameter K=V  ...with this parameter; repeatable                 (bootstrap.parameters)
 ${RUN}
 ${TARGET}`;
 

@@ -69,6 +69,9 @@ export class Guests {
       if (line.includes('preserve_hostname: true')) guest.preserveHostname = true;
       if (line.includes('/proc/sys/kernel/random/boot_id')) out.push(`boot_id=${guest.bootId}`);
       if (line.includes('$(hostname -f)')) out.push(`hostname=${guest.hostname}`);
+      // Plain echo lines (an operator's bootstrap) print their text, as a shell would.
+      const echo = /^echo '?([^'$`]*)'?$/.exec(line.trim());
+      if (echo) out.push(echo[1]);
     }
     return { stdout: out.length ? `${out.join('\n')}\n` : '' };
   }
