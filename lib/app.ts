@@ -22,6 +22,7 @@ export function defineApp(app: App): InstanceLifecycleStack {
     defaults: ctx('defaults') ?? {},
     allowForceDestroy: ctx('allowForceDestroy') === true || ctx('allowForceDestroy') === 'true',
     bootstrapDocuments: ctx('bootstrapDocuments') ?? [],
+    fleetConcurrency: ctx('fleetConcurrency') === undefined ? undefined : Number(ctx('fleetConcurrency')),
     createTimeout: ctx('createTimeoutMinutes') ? Duration.minutes(Number(ctx('createTimeoutMinutes'))) : undefined,
   });
   if (failureTopicArn) {

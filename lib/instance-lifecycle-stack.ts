@@ -7,6 +7,7 @@ import { type Defaults, parseDefaults } from '../lambdas/lib/input';
 import { CreateVmWorkflow } from './create-vm-workflow';
 import { DestroyVmWorkflow } from './destroy-vm-workflow';
 import { FailureNotifications } from './failure-notifications';
+import { FleetWorkflow } from './fleet-workflow';
 import { acknowledgeWildcard } from './nag';
 import { Steps } from './steps';
 
@@ -22,6 +23,8 @@ export interface InstanceLifecycleStackProps extends StackProps {
    * account's own). Plain `bootstrap.commands` need none. @default []
    */
   readonly bootstrapDocuments?: string[];
+  /** Hosts a fleet execution creates or destroys at once. @default 5 */
+  readonly fleetConcurrency?: number;
   /** @default Duration.minutes(45) */
   readonly createTimeout?: Duration;
   /** @default Duration.minutes(30) */
@@ -38,6 +41,8 @@ export interface InstanceLifecycleStackProps extends StackProps {
 export class InstanceLifecycleStack extends Stack {
   readonly createVm: CreateVmWorkflow;
   readonly destroyVm: DestroyVmWorkflow;
+  readonly createFleet: FleetWorkflow;
+  readonly destroyFleet: FleetWorkflow;
   readonly defaultsParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: InstanceLifecycleStackProps = {}) {
@@ -89,9 +94,21 @@ export class InstanceLifecycleStack extends Stack {
       steps,
       timeout: props.destroyTimeout,
     });
+    this.createFleet = new FleetWorkflow(this, 'CreateFleet', {
+      steps,
+      action: 'create',
+      hostMachine: this.createVm.stateMachine,
+      maxConcurrency: props.fleetConcurrency,
+    });
+    this.destroyFleet = new FleetWorkflow(this, 'DestroyFleet', {
+      steps,
+      action: 'destroy',
+      hostMachine: this.destroyVm.stateMachine,
+      maxConcurrency: props.fleetConcurrency,
+    });
     if (props.failureTopic) this.notifyFailuresTo(props.failureTopic);
     for (const fn of steps.all) {
-      for (const workflow of [this.createVm, this.destroyVm]) {
+      for (const workflow of [this.createVm, this.destroyVm, this.createFleet, this.destroyFleet]) {
         acknowledgeWildcard(
           workflow,
           `${fn.functionArn}:*`,
@@ -113,6 +130,14 @@ export class InstanceLifecycleStack extends Stack {
       value: this.destroyVm.stateMachine.stateMachineArn,
       description: 'Start an execution with {"hostname": "...", "dnsZone": "..."} or {"instanceId": "..."}',
     });
+    new CfnOutput(this, 'CreateFleetStateMachineArn', {
+      value: this.createFleet.stateMachine.stateMachineArn,
+      description: 'Start an execution with {"hostnames": ["web1", "web2"], "dnsZone": "..."}',
+    });
+    new CfnOutput(this, 'DestroyFleetStateMachineArn', {
+      value: this.destroyFleet.stateMachine.stateMachineArn,
+      description: 'Start an execution with {"hostnames": ["web1", "web2"], "dnsZone": "..."}',
+    });
     new CfnOutput(this, 'DefaultsParameterName', {
       value: this.defaultsParameter.parameterName,
       description: 'SSM parameter holding the defaults (JSON); change it without redeploying',
@@ -122,7 +147,12 @@ export class InstanceLifecycleStack extends Stack {
   /** Announces failed, timed-out and aborted executions of both workflows on `topic`. */
   notifyFailuresTo(topic: sns.ITopic): FailureNotifications {
     return new FailureNotifications(this, 'FailureNotifications', {
-      stateMachines: [this.createVm.stateMachine, this.destroyVm.stateMachine],
+      stateMachines: [
+        this.createVm.stateMachine,
+        this.destroyVm.stateMachine,
+        this.createFleet.stateMachine,
+        this.destroyFleet.stateMachine,
+      ],
       topic,
     });
   }

@@ -42,6 +42,8 @@ export class Steps extends Construct {
   readonly terminateInstance: StepFunction;
   readonly waitUntilTerminated: StepFunction;
   readonly removeDns: StepFunction;
+  readonly expandFleet: StepFunction;
+  readonly reportFleet: StepFunction;
   /** Every step function, for the grants and acknowledgements that apply to all of them. */
   readonly all: StepFunction[];
 
@@ -257,6 +259,8 @@ export class Steps extends Construct {
     this.removeDns = step('RemoveDns', 'remove-dns', 'Deletes the Route 53 record')
       .allow(readZone)
       .allow(changeRecords('DELETE'));
+    this.expandFleet = step('ExpandFleet', 'expand-fleet', 'Turns a fleet input into one input per host');
+    this.reportFleet = step('ReportFleet', 'report-fleet', "Reports each host's result");
     this.all = this.node.children.filter((c): c is StepFunction => c instanceof StepFunction);
   }
 }

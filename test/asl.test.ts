@@ -16,9 +16,9 @@ function allStates(definition: AslDefinition): Record<string, AslState> {
   );
 }
 
-test('exactly two state machines, Standard, with a timeout, full logging and X-Ray', () => {
+test('four state machines (a host, a fleet; create, destroy), Standard, with a timeout, full logging and X-Ray', () => {
   const machines = Object.values(template().Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  expect(machines).toHaveLength(2);
+  expect(machines).toHaveLength(4);
   for (const machine of machines) {
     expect(machine.Properties).toMatchObject({
       StateMachineType: 'STANDARD',
@@ -131,12 +131,12 @@ test('destroy chain: ResolveHost → [Terminate → WaitUntilTerminated] → [Re
   expect(destroy.States['WaitForDnsSync?'].Default).toBe('Done');
 });
 
-test('both resolved definitions pass asl-validator', () => {
+test('every resolved definition passes asl-validator', () => {
   const aslValidator = require('asl-validator') as (
     d: unknown,
     o?: unknown,
   ) => { isValid: boolean; errorsText: () => string };
-  for (const definition of [create, destroy]) {
+  for (const definition of Object.values(definitions())) {
     const result = aslValidator(definition, { checkPaths: true, checkArn: true });
     expect({ valid: result.isValid, errors: result.errorsText() }).toEqual({ valid: true, errors: '' });
   }

@@ -150,3 +150,15 @@ test('--bootstrap-command runs after the reboot and its output is in the result'
   const last = h.emulator.proxy.commands[h.emulator.proxy.commands.length - 1];
   expect(last.commands).toEqual(['dnf install -y nginx', 'echo done']);
 });
+
+test('--hostnames creates a fleet in one execution and destroys it in another', async () => {
+  const local = ['--local', '--endpoint', h.url, '--poll-interval', '0', '--json'];
+  const created = await lifecycle('create', '--hostnames', 'app1,app2', '--zone', ZONE, ...local);
+  expect(created.code).toBe(0);
+  expect(JSON.parse(created.stdout)).toMatchObject({ succeeded: 2, failed: 0 });
+  expect((await h.liveInstances()).length).toBe(2);
+  const destroyed = await lifecycle('destroy', '--hostnames', 'app1,app2', '--zone', ZONE, ...local);
+  expect(destroyed.code).toBe(0);
+  expect(await h.liveInstances()).toHaveLength(0);
+  expect(await h.hostRecords()).toHaveLength(0);
+});

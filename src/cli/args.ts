@@ -44,6 +44,7 @@ export const DEFAULTS_OPTIONS = { ...TARGET, local: { type: 'boolean' }, endpoin
 export const CREATE_OPTIONS = {
   ...COMMON,
   hostname: { type: 'string' },
+  hostnames: { type: 'string' },
   zone: { type: 'string' },
   'image-id': { type: 'string' },
   'image-parameter': { type: 'string' },
@@ -65,6 +66,7 @@ export const CREATE_OPTIONS = {
 export const DESTROY_OPTIONS = {
   ...COMMON,
   hostname: { type: 'string' },
+  hostnames: { type: 'string' },
   zone: { type: 'string' },
   'instance-id': { type: 'string' },
   force: { type: 'boolean' },
@@ -124,6 +126,10 @@ function readInputFile(file: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+function listOf(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim());
+}
+
 function compact(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
@@ -169,13 +175,14 @@ export function createInput(v: CreateValues): Record<string, unknown> {
     ...fromFile,
     ...compact({
       hostname: v.hostname,
+      hostnames: listOf(v.hostnames as string | undefined),
       dnsZone: v.zone,
       imageId: v['image-id'],
       imageParameter: v['image-parameter'],
       instanceType: v['instance-type'],
       subnetId: v['subnet-id'],
       keyName: v['key-name'],
-      securityGroupIds: (v['security-group-ids'] as string | undefined)?.split(',').map((s) => s.trim()),
+      securityGroupIds: listOf(v['security-group-ids'] as string | undefined),
       tags: tags ? { ...((fromFile.tags as Record<string, string>) ?? {}), ...tags } : undefined,
       recordType: v['record-type'],
       ttl: numberish(v.ttl as string | undefined),
@@ -192,6 +199,7 @@ export function destroyInput(v: DestroyValues): Record<string, unknown> {
     ...readInputFile(v.input),
     ...compact({
       hostname: v.hostname,
+      hostnames: listOf(v.hostnames as string | undefined),
       dnsZone: v.zone,
       instanceId: v['instance-id'],
       force: v.force,

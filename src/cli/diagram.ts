@@ -2,7 +2,7 @@
  * Mermaid flowcharts of the state machines, drawn from their synthesized definitions, so the
  * diagrams in docs/ show what is deployed, not what someone remembered to draw.
  */
-import type { AslDefinition, AslState } from './template';
+import { type AslDefinition, type AslState, nestedDefinitions } from './template';
 
 interface Condition {
   Variable?: string;
@@ -61,9 +61,13 @@ function lines(definition: AslDefinition, indent: string): string[] {
   const out: string[] = [];
   for (const [name, state] of Object.entries(definition.States)) {
     const id = idOf(name);
-    if (state.Type === 'Parallel') {
-      out.push(`${indent}subgraph ${id}["${name} (parallel)"]`);
-      (state.Branches ?? []).forEach((branch, i) => {
+    if (state.Type === 'Parallel' || state.Type === 'Map') {
+      const what =
+        state.Type === 'Map'
+          ? `for each of ${variable(String(state.ItemsPath ?? '$'))}, ${state.MaxConcurrency ?? 'all'} at once`
+          : 'parallel';
+      out.push(`${indent}subgraph ${id}["${name} (${what})"]`);
+      nestedDefinitions(state).forEach((branch, i) => {
         out.push(`${indent}  subgraph ${id}_${i}[" "]`);
         out.push(...lines(branch, `${indent}    `));
         out.push(`${indent}  end`);
@@ -94,7 +98,7 @@ export function mermaidOf(definition: AslDefinition): string {
       const other = ids.get(idOf(name));
       if (other !== undefined && other !== name) throw new Error(`states "${other}" and "${name}" share a diagram id`);
       ids.set(idOf(name), name);
-      for (const branch of state.Branches ?? []) visit(branch);
+      for (const branch of nestedDefinitions(state)) visit(branch);
     }
   };
   visit(definition);
@@ -132,5 +136,18 @@ export const DIAGRAMS = [
     file: 'docs/destroy-vm.md',
     title: 'destroy-vm',
     description: 'Terminates the instance behind a hostname and removes its record; each step is safe to run again.',
+  },
+  {
+    workflow: 'createFleet',
+    file: 'docs/create-fleet.md',
+    title: 'create-fleet',
+    description:
+      'Creates several hosts in one execution: one create-vm execution per hostname, a few at once; a host that fails is rolled back alone and reported.',
+  },
+  {
+    workflow: 'destroyFleet',
+    file: 'docs/destroy-fleet.md',
+    title: 'destroy-fleet',
+    description: 'Destroys several hosts in one execution: one destroy-vm execution per hostname, a few at once.',
   },
 ] as const;

@@ -15,8 +15,8 @@ const RUN = `  --input FILE               execution input as JSON
 export const HELP = `lifecycle: provision and decommission EC2 instances with Step Functions
 
 Usage:
-  lifecycle create  --hostname NAME --zone ZONE [options]
-  lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] [options]
+  lifecycle create  (--hostname NAME | --hostnames A,B,...) --zone ZONE [options]
+  lifecycle destroy (--hostname NAME | --hostnames A,B,... | --instance-id ID) [--zone ZONE] [options]
   lifecycle status  EXECUTION_ARN [--no-wait] [--json]
   lifecycle list    [--max N] [--json]
   lifecycle logs    EXECUTION_ARN
@@ -40,13 +40,15 @@ Run 'lifecycle COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 the execution failed or AWS refused (one line on stderr), 2 bad usage,
 130 stopped following with Ctrl-C (the execution goes on).`;
 
-export const CREATE_HELP = `Usage: lifecycle create --hostname NAME --zone ZONE [options]
+export const CREATE_HELP = `Usage: lifecycle create (--hostname NAME | --hostnames A,B,...) --zone ZONE [options]
 
-Runs create-vm, printing each state as it finishes, then the output. Each flag sets one field of
-the execution input; --input FILE gives them as JSON (flags override the file). Fields left out
-come from the stored defaults (see 'lifecycle defaults').
+Runs create-vm (create-fleet with --hostnames), printing each state as it finishes, then the
+output. Each flag sets one field of the execution input; --input FILE gives them as JSON (flags
+override the file). Fields left out come from the stored defaults (see 'lifecycle defaults').
+A fleet exits 1 if any host failed; each failed host is rolled back, the others stay.
 
   --hostname NAME            one DNS label, e.g. web1                          (hostname)
+  --hostnames A,B,...        several hosts in one execution, the same options  (hostnames)
   --zone ZONE                hosted zone name, e.g. example.internal           (dnsZone)
   --image-id AMI             AMI id                                             (imageId)
   --image-parameter PATH     SSM parameter holding the AMI id                   (imageParameter)
@@ -66,12 +68,13 @@ come from the stored defaults (see 'lifecycle defaults').
 ${RUN}
 ${TARGET}`;
 
-export const DESTROY_HELP = `Usage: lifecycle destroy (--hostname NAME --zone ZONE | --instance-id ID) [--force] [options]
+export const DESTROY_HELP = `Usage: lifecycle destroy (--hostname NAME | --hostnames A,B,... | --instance-id ID) [--zone ZONE] [options]
 
-Runs destroy-vm: terminates the instance behind the name and removes its record. A record without
-an instance, or an instance without a record, is cleaned too.
+Runs destroy-vm (destroy-fleet with --hostnames): terminates the instance behind the name and
+removes its record. A record without an instance, or an instance without a record, is cleaned too.
 
   --hostname NAME            the host's DNS label                               (hostname)
+  --hostnames A,B,...        several hosts in one execution                     (hostnames)
   --zone ZONE                its hosted zone                                    (dnsZone)
   --instance-id ID           destroy by instance id instead                     (instanceId)
   --force                    also destroy an instance without the ManagedBy tag (force)

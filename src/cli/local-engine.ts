@@ -13,14 +13,18 @@ import { executionName } from './remote';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
+  allStates,
   type LambdaBundle,
   LOCAL_ACCOUNT,
   LOCAL_INSTANCE_PROFILE,
   type LocalDeployment,
   loadDeployment,
+  type TaskTarget,
+  WORKFLOWS,
+  type Workflow,
 } from './template';
 
-export type Workflow = 'create' | 'destroy';
+export type { Workflow } from './template';
 
 export interface StepEvent {
   name: string;
@@ -50,8 +54,6 @@ export interface LocalEngineOptions {
 
 type Overrides = NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>;
 type TaskHandler = NonNullable<Overrides['taskResourceLocalHandlers']>[string];
-
-const STATE_MACHINE_NAMES: Record<Workflow, string> = { create: 'create-vm', destroy: 'destroy-vm' };
 
 export class LocalEngine {
   readonly deployment: LocalDeployment;
@@ -87,7 +89,9 @@ export class LocalEngine {
   }
 
   private bundles(): LambdaBundle[] {
-    return [...this.deployment.tasks.create.values(), ...this.deployment.tasks.destroy.values()];
+    return Object.values(this.deployment.tasks)
+      .flatMap((tasks) => [...tasks.values()])
+      .filter((t): t is LambdaBundle => 'file' in t);
   }
 
   private handlerFor(bundle: LambdaBundle): (event: unknown) => Promise<unknown> {
@@ -101,6 +105,28 @@ export class LocalEngine {
       this.handlers.set(bundle.file, handler);
     }
     return handler;
+  }
+
+  /**
+   * A Task's local runner: its Lambda bundle, or (for a fleet's host) an execution of the child
+   * workflow answering as `startExecution.sync:2` does: the child's output, or States.TaskFailed
+   * with the child's description as the cause.
+   */
+  private runnerFor(target: TaskTarget): (event: unknown) => Promise<unknown> {
+    if ('file' in target) return this.handlerFor(target);
+    return async (parameters: unknown) => {
+      const result = await this.run(target.child, (parameters as { Input?: unknown }).Input);
+      if (result.status === 'SUCCEEDED') {
+        return { Status: 'SUCCEEDED', Output: result.output, ExecutionArn: result.executionId };
+      }
+      const description = {
+        Status: 'FAILED',
+        Error: result.error,
+        Cause: result.cause,
+        ExecutionArn: result.executionId,
+      };
+      throw Object.assign(new Error(JSON.stringify(description)), { name: 'States.TaskFailed' });
+    };
   }
 
   /** What the stack's deployment would have made before any execution: the instance profile, the defaults. */
@@ -145,19 +171,22 @@ export class LocalEngine {
     const tasks = this.deployment.tasks[workflow];
     const overrides: Overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
-        [...tasks].map(([name, bundle]) => [name, this.handlerFor(bundle) as unknown as TaskHandler]),
+        [...tasks].map(([name, target]) => [name, this.runnerFor(target) as unknown as TaskHandler]),
       ),
       waitTimeOverrides: Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
       retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
     };
     const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
-    const executionId = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${STATE_MACHINE_NAMES[workflow]}:${name}`;
+    const executionId = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${WORKFLOWS[workflow].machine}:${name}`;
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(input as never, {
       overrides,
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date().toISOString() },
-        StateMachine: { Id: executionId.replace(':execution:', ':stateMachine:'), Name: STATE_MACHINE_NAMES[workflow] },
+        StateMachine: {
+          Id: executionId.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
+          Name: WORKFLOWS[workflow].machine,
+        },
       } as never,
     });
     const follow = followEvents(execution.eventLogs as AsyncIterable<RawEvent>, onStep);
@@ -188,10 +217,9 @@ interface RawEvent {
 }
 
 function waitStates(definition: AslDefinition): string[] {
-  return Object.entries(definition.States).flatMap(([name, state]) => [
-    ...(state.Type === 'Wait' ? [name] : []),
-    ...(state.Branches ?? []).flatMap(waitStates),
-  ]);
+  return allStates(definition)
+    .filter(([, state]) => state.Type === 'Wait')
+    .map(([name]) => name);
 }
 
 /** Reports each finished state; resolves with the ExecutionFailed event, if the execution failed. */

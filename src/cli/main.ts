@@ -40,14 +40,23 @@ import {
   startExecution,
 } from './remote';
 import { synthesize } from './synth';
-import { loadDeployment } from './template';
+import { loadDeployment, WORKFLOWS } from './template';
 
 function help(io: Io, text: string): number {
   io.out(text);
   return 0;
 }
 
-const MACHINE: Record<Workflow, string> = { create: 'create-vm', destroy: 'destroy-vm' };
+const MACHINE = Object.fromEntries(Object.entries(WORKFLOWS).map(([w, d]) => [w, d.machine])) as Record<
+  Workflow,
+  string
+>;
+
+/** A fleet's execution succeeds when every host has an outcome; the exit code says whether all succeeded. */
+function fleetFailures(output: unknown): number {
+  const failed = (output as { failed?: unknown } | null)?.failed;
+  return typeof failed === 'number' ? failed : 0;
+}
 
 interface Io {
   out: (line: string) => void;
@@ -129,7 +138,9 @@ async function followExecution(aws: Aws, executionArn: string, io: Io, json: boo
 function reportFollowed(result: Followed, machine: string, io: Io, json: boolean, interrupted: boolean): number {
   if (result.status === 'SUCCEEDED') {
     io.out(JSON.stringify(result.output, null, json ? 0 : 2));
-    return 0;
+    const failed = fleetFailures(result.output);
+    if (failed > 0) io.err(`${machine}: ${failed} host(s) failed and were rolled back; the others are done`);
+    return failed > 0 ? 1 : 0;
   }
   if (result.status === 'RUNNING') {
     const how = `follow it with: lifecycle status ${result.executionArn}`;
@@ -143,25 +154,33 @@ function reportFollowed(result: Followed, machine: string, io: Io, json: boolean
   return 1;
 }
 
+async function machineOf(aws: Aws, stackName: string, workflow: Workflow): Promise<string> {
+  const arn = (await deploymentOf(aws, stackName))[workflow];
+  if (!arn) throw new UsageError(`stack ${stackName} has no ${MACHINE[workflow]} state machine: redeploy it`);
+  return arn;
+}
+
 /** create and destroy differ only in their flags, help and input; the run is the same. */
-async function workflowCommand(workflow: Workflow, argv: string[], io: Io): Promise<number> {
-  const v = workflow === 'create' ? parse(argv, CREATE_OPTIONS) : parse(argv, DESTROY_OPTIONS);
-  if (v.help) return help(io, COMMAND_HELP[workflow]);
+async function workflowCommand(action: 'create' | 'destroy', argv: string[], io: Io): Promise<number> {
+  const v = action === 'create' ? parse(argv, CREATE_OPTIONS) : parse(argv, DESTROY_OPTIONS);
+  if (v.help) return help(io, COMMAND_HELP[action]);
   const input =
-    workflow === 'create'
+    action === 'create'
       ? createInput(v as ReturnType<typeof parse<typeof CREATE_OPTIONS>>)
       : destroyInput(v as ReturnType<typeof parse<typeof DESTROY_OPTIONS>>);
+  const workflow: Workflow = 'hostnames' in input ? (action === 'create' ? 'createFleet' : 'destroyFleet') : action;
   if (!v.local) {
     if (v.endpoint || v.verbose) throw new UsageError('--endpoint and --verbose go with --local');
     const aws = clientsFor(v);
     const stateMachineArn =
-      v['state-machine-arn'] ?? (await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME))[workflow];
+      v['state-machine-arn'] ?? (await machineOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME, workflow));
     const executionArn = await startExecution(aws, stateMachineArn, executionName(workflow, input), input);
     if (v['no-wait']) {
       io.out(executionArn);
       return 0;
     }
-    return followExecution(aws, executionArn, io, !!v.json);
+    const code = await followExecution(aws, executionArn, io, !!v.json);
+    return code;
   }
   if (v['no-wait'] || v['state-machine-arn'] || v['stack-name']) {
     throw new UsageError('--no-wait, --state-machine-arn and --stack-name go with a deployed stack, not --local');
@@ -169,7 +188,11 @@ async function workflowCommand(workflow: Workflow, argv: string[], io: Io): Prom
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
   return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
     const engine = engineFor(url, !!v.verbose, io, !!v.json);
-    return (await runWorkflow(engine, workflow, input, io, !!v.json)).status === 'SUCCEEDED' ? 0 : 1;
+    const result = await runWorkflow(engine, workflow, input, io, !!v.json);
+    if (result.status !== 'SUCCEEDED') return 1;
+    const failed = fleetFailures(result.output);
+    if (failed > 0) io.err(`${MACHINE[workflow]}: ${failed} host(s) failed and were rolled back; the others are done`);
+    return failed > 0 ? 1 : 0;
   });
 }
 

@@ -22,7 +22,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { HistoryReader } from './history';
-import type { StepEvent, Workflow } from './local-engine';
+import type { StepEvent } from './local-engine';
+import type { Workflow } from './template';
 
 export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
 
@@ -82,6 +83,8 @@ export function explain(error: unknown, context: { stackName?: string; region?: 
 export interface Deployment {
   create: string;
   destroy: string;
+  createFleet?: string;
+  destroyFleet?: string;
   defaultsParameter?: string;
 }
 
@@ -98,6 +101,8 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
     return {
       create: outputs.CreateVmStateMachineArn,
       destroy: outputs.DestroyVmStateMachineArn,
+      createFleet: outputs.CreateFleetStateMachineArn,
+      destroyFleet: outputs.DestroyFleetStateMachineArn,
       defaultsParameter: outputs.DefaultsParameterName,
     };
   } catch (error) {
@@ -107,14 +112,16 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
 
 /** `create-web1-20261127T101500Z-3fa2c1`: the workflow, the host, when, and 6 hex against collisions. */
 export function executionName(workflow: Workflow, input: Record<string, unknown>, now = new Date()): string {
-  const who = String(input.hostname ?? input.instanceId ?? 'host')
+  const fleet = Array.isArray(input.hostnames) ? `${input.hostnames.length}-hosts` : undefined;
+  const who = String(input.hostname ?? input.instanceId ?? fleet ?? 'host')
     .replace(/[^A-Za-z0-9-]/g, '-')
     .slice(0, 40);
   const when = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${workflow}-${who}-${when}-${randomBytes(3).toString('hex')}`;
+  const action = workflow.replace('Fleet', '-fleet');
+  return `${action}-${who}-${when}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function startExecution(aws: Aws, stateMachineArn: string, name: string, input: unknown): Promise<string> {

@@ -28,10 +28,23 @@ export interface LambdaBundle {
   environment: Record<string, string>;
 }
 
+/** The four state machines: one host at a time, and fleets of them. */
+export type Workflow = 'create' | 'destroy' | 'createFleet' | 'destroyFleet';
+
+export const WORKFLOWS: Record<Workflow, { logicalPrefix: string; machine: string }> = {
+  create: { logicalPrefix: 'CreateVm', machine: 'create-vm' },
+  destroy: { logicalPrefix: 'DestroyVm', machine: 'destroy-vm' },
+  createFleet: { logicalPrefix: 'CreateFleet', machine: 'create-fleet' },
+  destroyFleet: { logicalPrefix: 'DestroyFleet', machine: 'destroy-fleet' },
+};
+
+/** What runs a Task state locally: a Lambda bundle, or an execution of another of the workflows. */
+export type TaskTarget = LambdaBundle | { child: Workflow };
+
 export interface LocalDeployment {
-  definitions: { create: AslDefinition; destroy: AslDefinition };
-  /** Task state name → bundle, per state machine. */
-  tasks: { create: Map<string, LambdaBundle>; destroy: Map<string, LambdaBundle> };
+  definitions: Record<Workflow, AslDefinition>;
+  /** Task state name → what runs it, per state machine. */
+  tasks: Record<Workflow, Map<string, TaskTarget>>;
   /** The SSM parameter holding the defaults, and the value the stack seeds it with. */
   defaults: { name: string; value: string };
   instanceProfileArn: string;
@@ -42,6 +55,8 @@ export interface AslState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Branches?: AslDefinition[];
+  ItemProcessor?: AslDefinition;
+  Iterator?: AslDefinition;
   [key: string]: unknown;
 }
 
@@ -88,14 +103,22 @@ export function resolveIntrinsics(template: Template, value: unknown): unknown {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(template, v)]));
 }
 
-/** Every Task state of a definition, including those inside Parallel branches. */
-export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
+/** The definitions nested in a state: Parallel branches, a Map's item processor. */
+export function nestedDefinitions(state: AslState): AslDefinition[] {
+  const processor = state.ItemProcessor ?? state.Iterator;
+  return [...(state.Branches ?? []), ...(processor ? [processor] : [])];
+}
+
+/** Every state of a definition, including those nested in Parallel and Map states. */
+export function allStates(definition: AslDefinition): Array<[string, AslState]> {
   return Object.entries(definition.States).flatMap(
-    ([name, state]): Array<[string, AslState]> => [
-      ...(state.Type === 'Task' ? [[name, state] as [string, AslState]] : []),
-      ...(state.Branches ?? []).flatMap(taskStates),
-    ],
+    ([name, state]): Array<[string, AslState]> => [[name, state], ...nestedDefinitions(state).flatMap(allStates)],
   );
+}
+
+/** Every Task state of a definition, including nested ones. */
+export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
+  return allStates(definition).filter(([, state]) => state.Type === 'Task');
 }
 
 function stateMachineId(template: Template, prefix: string): string {
@@ -106,7 +129,7 @@ function stateMachineId(template: Template, prefix: string): string {
   return id;
 }
 
-export function definitionOf(template: Template, prefix: 'CreateVm' | 'DestroyVm'): AslDefinition {
+export function definitionOf(template: Template, prefix: string): AslDefinition {
   const props = template.Resources[stateMachineId(template, prefix)].Properties ?? {};
   return JSON.parse(String(resolveIntrinsics(template, props.DefinitionString))) as AslDefinition;
 }
@@ -129,19 +152,29 @@ export function loadDeployment(templatePath: string): LocalDeployment {
       ),
     };
   };
+  const workflows = Object.keys(WORKFLOWS) as Workflow[];
+  const targetOf = (state: AslState): TaskTarget => {
+    if (String(state.Resource).includes(':states:startExecution')) {
+      const machine = String(state.Parameters?.StateMachineArn);
+      const child = workflows.find((w) => machine.startsWith(WORKFLOWS[w].logicalPrefix));
+      if (!child) throw new Error(`no workflow for the state machine ${machine}`);
+      return { child };
+    }
+    const arn = String(state.Parameters?.FunctionName ?? state.Resource);
+    return bundleOf(arn.slice(arn.lastIndexOf(':') + 1));
+  };
   const tasksOf = (definition: AslDefinition) =>
-    new Map(
-      taskStates(definition).map(([name, state]) => {
-        const arn = String(state.Parameters?.FunctionName ?? state.Resource);
-        return [name, bundleOf(arn.slice(arn.lastIndexOf(':') + 1))];
-      }),
-    );
-  const create = definitionOf(template, 'CreateVm');
-  const destroy = definitionOf(template, 'DestroyVm');
+    new Map(taskStates(definition).map(([name, state]) => [name, targetOf(state)]));
+  const definitions = Object.fromEntries(
+    workflows.map((w) => [w, definitionOf(template, WORKFLOWS[w].logicalPrefix)]),
+  ) as Record<Workflow, AslDefinition>;
   const parameter = Object.values(template.Resources).find((r) => r.Type === 'AWS::SSM::Parameter');
   return {
-    definitions: { create, destroy },
-    tasks: { create: tasksOf(create), destroy: tasksOf(destroy) },
+    definitions,
+    tasks: Object.fromEntries(workflows.map((w) => [w, tasksOf(definitions[w])])) as Record<
+      Workflow,
+      Map<string, TaskTarget>
+    >,
     defaults: { name: String(parameter?.Properties?.Name), value: String(parameter?.Properties?.Value) },
     instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
   };

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../src/cli/synth';
-import { type AslDefinition, loadDeployment, type Template } from '../../src/cli/template';
+import { type AslDefinition, loadDeployment, type Template, type Workflow } from '../../src/cli/template';
 
 export const TEMPLATE_PATH =
   process.env.LIFECYCLE_TEMPLATE ?? path.join(PROJECT_ROOT, 'cdk.out', 'InstanceLifecycle.template.json');
@@ -9,6 +9,6 @@ export function template(): Template {
   return require(TEMPLATE_PATH) as Template;
 }
 
-export function definitions(): { create: AslDefinition; destroy: AslDefinition } {
+export function definitions(): Record<Workflow, AslDefinition> {
   return loadDeployment(TEMPLATE_PATH).definitions;
 }

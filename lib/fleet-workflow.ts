@@ -1,0 +1,97 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { lambdaStep } from './lambda-step';
+import type { Steps } from './steps';
+
+export interface FleetWorkflowProps {
+  readonly steps: Steps;
+  /** Which single-host workflow each host runs. */
+  readonly action: 'create' | 'destroy';
+  /** The single-host state machine: each host is one execution of it, with its own roll-back. */
+  readonly hostMachine: sfn.StateMachine;
+  /** Hosts at once. @default 5 */
+  readonly maxConcurrency?: number;
+  /** @default Duration.hours(2) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * create-fleet / destroy-fleet: ExpandFleet → Hosts [Map, at most maxConcurrency at once: one
+ * execution of the single-host machine per hostname → HostDone | HostFailed] → ReportFleet. A host
+ * that fails is rolled back by its own execution and reported; the others go on.
+ */
+export class FleetWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: FleetWorkflowProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
+      throw new Error(`fleetConcurrency: ${maxConcurrency} is not an integer from 1 to 40`);
+    }
+    const expand = lambdaStep(this, {
+      fn: props.steps.expandFleet,
+      name: 'ExpandFleet',
+      payload: { 'input.$': '$', workflow: props.action, 'executionId.$': '$$.Execution.Id' },
+      comment: 'Every host input checked before any host is started',
+    });
+    const host = new tasks.StepFunctionsStartExecution(this, props.action === 'create' ? 'CreateHost' : 'DestroyHost', {
+      stateMachine: props.hostMachine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      input: sfn.TaskInput.fromJsonPathAt('$'),
+      resultSelector: { 'output.$': '$.Output', 'executionArn.$': '$.ExecutionArn' },
+      resultPath: '$.result',
+    });
+    const done = new sfn.Pass(this, 'HostDone', {
+      parameters: {
+        'hostname.$': '$.hostname',
+        status: 'SUCCEEDED',
+        'executionArn.$': '$.result.executionArn',
+        'output.$': '$.result.output',
+      },
+    });
+    const failed = new sfn.Pass(this, 'HostFailed', {
+      parameters: {
+        'hostname.$': '$.hostname',
+        status: 'FAILED',
+        'error.$': '$.error.Error',
+        'cause.$': '$.error.Cause',
+      },
+    });
+    host.addCatch(failed, { resultPath: '$.error' });
+    const hosts = new sfn.Map(this, 'Hosts', {
+      itemsPath: '$.items',
+      maxConcurrency,
+      resultPath: '$.results',
+    }).itemProcessor(host.next(done));
+    const report = lambdaStep(this, {
+      fn: props.steps.reportFleet,
+      name: 'ReportFleet',
+      payload: { 'results.$': '$.results' },
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: `instance-lifecycle ${props.action}-fleet: one ${props.action}-vm execution per hostname`,
+      definitionBody: sfn.DefinitionBody.fromChainable(expand.next(hosts).next(report)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: props.timeout ?? Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // RUN_JOB reads and stops the executions it starts: their names are only known at run time.
+    const hostId = Stack.of(this).getLogicalId(props.hostMachine.node.defaultChild as sfn.CfnStateMachine);
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${hostId}"}]}]}*]`,
+      reason: `the fleet describes and stops only executions of ${props.action}-vm, whose names Step Functions gives at start`,
+    });
+  }
+}
