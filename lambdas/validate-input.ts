@@ -71,9 +71,23 @@ async function rootDeviceOf(imageId: string): Promise<{ rootDeviceName: string; 
   throw new InvalidInput('imageId', `${imageId} is not an image this account can launch`);
 }
 
-/** A private zone answers only inside its VPCs: without a subnet, launch into one of them. */
-async function subnetInVpc(vpcId: string): Promise<string | undefined> {
-  const out = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+/** Of these subnets (given, or a VPC's), the one with the most free addresses. */
+async function roomiestSubnet(query: { SubnetIds?: string[]; vpcId?: string }): Promise<string | undefined> {
+  let out: { Subnets?: Array<{ SubnetId?: string; AvailableIpAddressCount?: number }> };
+  try {
+    out = await ec2.send(
+      new DescribeSubnetsCommand(
+        query.SubnetIds
+          ? { SubnetIds: query.SubnetIds }
+          : { Filters: [{ Name: 'vpc-id', Values: [query.vpcId ?? ''] }] },
+      ),
+    );
+  } catch (error) {
+    if ((error as Error).name === 'InvalidSubnetID.NotFound') {
+      throw new InvalidInput('subnetIds', (error as Error).message);
+    }
+    throw error;
+  }
   const subnets = (out.Subnets ?? []).sort(
     (a, b) => (b.AvailableIpAddressCount ?? 0) - (a.AvailableIpAddressCount ?? 0),
   );
@@ -117,10 +131,14 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
 
   const imageId = await resolveImage(merged.imageId, merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter);
   const { rootDeviceName, rootVolumeSize } = await rootDeviceOf(imageId);
+  // A given subnet; else the roomiest of subnetIds; else, for a private zone (which answers only
+  // inside its VPCs), the roomiest subnet of the zone's VPC.
   let subnetId = merged.subnetId;
-  if (!subnetId && zone.privateZone) {
+  if (!subnetId && merged.subnetIds) {
+    subnetId = await roomiestSubnet({ SubnetIds: merged.subnetIds });
+  } else if (!subnetId && zone.privateZone) {
     const [vpcId] = await zoneVpcIds(zone.id);
-    if (vpcId) subnetId = await subnetInVpc(vpcId);
+    if (vpcId) subnetId = await roomiestSubnet({ vpcId });
     if (subnetId) fromDefaults.push('subnetId');
   }
 

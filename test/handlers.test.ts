@@ -2,6 +2,7 @@
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -119,6 +120,29 @@ describe('ValidateInput', () => {
     expect(resolved.fromDefaults).toEqual(expect.arrayContaining(['instanceType', 'imageId']));
     expect(resolved.fromDefaults).not.toContain('ttl');
     expect(resolved.clientToken).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('subnetIds in the defaults: the subnet with the most free addresses is used', async () => {
+    zoneExists();
+    const subnets = ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'];
+    ssm.on(GetParameterCommand, { Name: '/instance-lifecycle/Test/defaults' }).resolves({
+      Parameter: { Value: JSON.stringify({ subnetIds: subnets, imageId: 'ami-0aaaaaaaaaaaaaaaa' }) },
+    });
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ RootDeviceName: '/dev/xvda', BlockDeviceMappings: [] }] });
+    ec2.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        { SubnetId: subnets[0], AvailableIpAddressCount: 12 },
+        { SubnetId: subnets[1], AvailableIpAddressCount: 240 },
+      ],
+    });
+    const { config: resolved } = await validateInput({
+      input: { hostname: 'web1', dnsZone: 'example.internal' },
+      executionId: 'arn:x',
+    });
+    expect(resolved.subnetId).toBe(subnets[1]);
+    expect(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input).toEqual({ SubnetIds: subnets });
   });
 });
 

@@ -14,6 +14,8 @@ export interface CreateRequest {
   imageParameter?: string;
   instanceType?: string;
   subnetId?: string;
+  /** Subnets to choose from when subnetId is not given: the one with the most free addresses. */
+  subnetIds?: string[];
   keyName?: string;
   securityGroupIds?: string[];
   tags?: Record<string, string>;
@@ -58,6 +60,7 @@ const CREATE_FIELDS = [
   'imageParameter',
   'instanceType',
   'subnetId',
+  'subnetIds',
   'keyName',
   'securityGroupIds',
   'tags',
@@ -155,18 +158,23 @@ function parseTags(raw: Record<string, unknown>): Record<string, string> | undef
   return tags;
 }
 
-function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined {
-  const value = raw.securityGroupIds;
+/** A list of 1 to `max` ids matching `pattern`. */
+function idList(raw: Record<string, unknown>, field: string, pattern: RegExp, max: number, what: string) {
+  const value = raw[field];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || value.length > 5) {
-    throw new InvalidInput('securityGroupIds', 'must be a list of 1 to 5 security group ids');
+  if (!Array.isArray(value) || value.length === 0 || value.length > max) {
+    throw new InvalidInput(field, `must be a list of 1 to ${max} ${what}s`);
   }
   return value.map((id, i) => {
-    if (typeof id !== 'string' || !SECURITY_GROUP_ID.test(id)) {
-      throw new InvalidInput(`securityGroupIds[${i}]`, `${JSON.stringify(id)} is not a security group id (sg-…)`);
+    if (typeof id !== 'string' || !pattern.test(id)) {
+      throw new InvalidInput(`${field}[${i}]`, `${JSON.stringify(id)} is not a ${what}`);
     }
     return id;
   });
+}
+
+function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined {
+  return idList(raw, 'securityGroupIds', SECURITY_GROUP_ID, 5, 'security group id (sg-…)');
 }
 
 const DOCUMENT_NAME = /^[A-Za-z0-9_.-]{3,128}$/;
@@ -245,6 +253,7 @@ function parseOptional(raw: Record<string, unknown>): Defaults {
     imageParameter: str(raw, 'imageParameter', SSM_PARAMETER, 'an SSM parameter path'),
     instanceType: str(raw, 'instanceType', INSTANCE_TYPE, 'an instance type such as t3.micro'),
     subnetId: str(raw, 'subnetId', SUBNET_ID, 'a subnet id (subnet-…)'),
+    subnetIds: idList(raw, 'subnetIds', SUBNET_ID, 16, 'subnet id (subnet-…)'),
     keyName: str(raw, 'keyName', KEY_NAME, 'an EC2 key pair name'),
     securityGroupIds: parseSecurityGroups(raw),
     tags: parseTags(raw),

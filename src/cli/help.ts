@@ -117,6 +117,7 @@ values are checked as the workflow checks them before anything is written.
 
   KEY=VALUE                  imageId, imageParameter, instanceType, subnetId, keyName, dnsZone,
                              recordType, ttl, pollIntervalSeconds, adminUser, sshPublicKey;
+                             subnetIds=subnet-1,subnet-2 (the roomiest is used);
                              securityGroupIds=sg-1,sg-2; tags.KEY=VALUE; KEY= removes the key
   --local                    the defaults of the local emulator (with --endpoint URL)
   --endpoint URL             the running emulator (see 'lifecycle emulator')

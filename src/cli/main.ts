@@ -274,7 +274,7 @@ export function applyDefaults(current: Record<string, unknown>, pairs: string[])
       next.tags = tags;
     } else if (raw === '') {
       delete next[key];
-    } else if (key === 'securityGroupIds') {
+    } else if (key === 'securityGroupIds' || key === 'subnetIds') {
       next[key] = raw.split(',').map((s) => s.trim());
     } else {
       next[key] = /^\d+$/.test(raw) ? Number(raw) : raw;
