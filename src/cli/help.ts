@@ -28,7 +28,7 @@ Commands:
   create     run the create-vm state machine: launch, name, register in DNS, reboot, verify
   destroy    run the destroy-vm state machine: terminate the instance, remove its record
   status     follow an execution to its end, printing each state as it finishes
-  list       recent executions of both state machines
+  list       recent executions of the state machines
   logs       why an execution failed: the error, the cause, the failing step's log lines
   defaults   read or change the stored defaults, without a redeploy
   emulator   run the local AWS emulator in the foreground and print its AWS_ENDPOINT_URL
@@ -94,8 +94,8 @@ the execution's (0 succeeded, 1 failed). Ctrl-C stops following; the execution g
 
 export const LIST_HELP = `Usage: lifecycle list [--max N] [--json]
 
-Recent executions of create-vm and destroy-vm, newest first: machine, hostname, status, start,
-duration and execution ARN.
+Recent executions of create-vm, destroy-vm and the fleets, newest first: machine, hostname,
+status, start, duration and execution ARN.
 
   --max N                    how many (default 20)
   --json                     one JSON array

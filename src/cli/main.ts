@@ -229,12 +229,12 @@ async function listCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   io.out(
-    `${'MACHINE'.padEnd(11)} ${'HOSTNAME'.padEnd(22)} ${'STATUS'.padEnd(10)} ${'STARTED'.padEnd(20)} ${'DURATION'.padStart(8)}  EXECUTION`,
+    `${'MACHINE'.padEnd(13)} ${'HOSTNAME'.padEnd(22)} ${'STATUS'.padEnd(10)} ${'STARTED'.padEnd(20)} ${'DURATION'.padStart(8)}  EXECUTION`,
   );
   for (const r of rows) {
     const started = r.startDate ? r.startDate.toISOString().slice(0, 19).replace('T', ' ') : '-';
     io.out(
-      `${r.machine.padEnd(11)} ${r.hostname.padEnd(22)} ${r.status.padEnd(10)} ${started.padEnd(20)} ${duration(r.startDate, r.stopDate).padStart(8)}  ${r.executionArn}`,
+      `${r.machine.padEnd(13)} ${r.hostname.padEnd(22)} ${r.status.padEnd(10)} ${started.padEnd(20)} ${duration(r.startDate, r.stopDate).padStart(8)}  ${r.executionArn}`,
     );
   }
   if (rows.length === 0) io.err('no executions yet');

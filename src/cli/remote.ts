@@ -23,7 +23,7 @@ import {
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { HistoryReader } from './history';
 import type { StepEvent } from './local-engine';
-import type { Workflow } from './template';
+import { WORKFLOWS, type Workflow } from './template';
 
 export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
 
@@ -200,20 +200,20 @@ export interface ExecutionSummary {
   executionArn: string;
 }
 
-/** Recent executions of both machines, newest first, with the hostname each was for. */
+/** Recent executions of every machine, newest first, with the hostname (or fleet) each was for. */
 export async function recentExecutions(aws: Aws, deployment: Deployment, max: number): Promise<ExecutionSummary[]> {
   try {
     const lists = await Promise.all(
-      (['create', 'destroy'] as const).map(async (workflow) => {
-        const out = await aws.sfn.send(
-          new ListExecutionsCommand({ stateMachineArn: deployment[workflow], maxResults: max }),
-        );
+      (['create', 'destroy', 'createFleet', 'destroyFleet'] as const).map(async (workflow) => {
+        const stateMachineArn = deployment[workflow];
+        if (!stateMachineArn) return [];
+        const out = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: max }));
         return (out.executions ?? []).map((e) => ({ workflow, e }));
       }),
     );
     const rows = await Promise.all(
       lists.flat().map(async ({ workflow, e }: { workflow: Workflow; e: ExecutionListItem }) => ({
-        machine: `${workflow}-vm`,
+        machine: WORKFLOWS[workflow].machine,
         name: e.name ?? '',
         hostname: await hostnameOf(aws, e),
         status: e.status ?? '',
@@ -230,12 +230,13 @@ export async function recentExecutions(aws: Aws, deployment: Deployment, max: nu
 
 /** From a name the CLI gave, else from the execution's input (the console and CI name theirs). */
 async function hostnameOf(aws: Aws, e: ExecutionListItem): Promise<string> {
-  const named = /^(?:create|destroy)-(.+)-\d{8}T\d{6}Z-[0-9a-f]{6}$/.exec(e.name ?? '');
+  const named = /^(?:create|destroy)-(?:fleet-)?(.+)-\d{8}T\d{6}Z-[0-9a-f]{6}$/.exec(e.name ?? '');
   if (named) return named[1];
   const described = await aws.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
   try {
     const input = JSON.parse(described.input ?? '{}') as Record<string, unknown>;
-    return String(input.hostname ?? input.instanceId ?? '-');
+    const fleet = Array.isArray(input.hostnames) ? input.hostnames.join(',') : undefined;
+    return String(input.hostname ?? input.instanceId ?? fleet ?? '-');
   } catch {
     return '-';
   }
