@@ -1,6 +1,7 @@
 /** End to end: the `lifecycle` command as a user runs it, against the emulator. */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { clientConfig } from '../src/cli/emulator/seed';
 import { PROJECT_ROOT } from '../src/cli/synth';
 import { Harness, tag, ZONE } from './support/emulator';
 
@@ -161,4 +162,14 @@ test('--hostnames creates a fleet in one execution and destroys it in another', 
   expect(destroyed.code).toBe(0);
   expect(await h.liveInstances()).toHaveLength(0);
   expect(await h.hostRecords()).toHaveLength(0);
+});
+
+test('defaults on an emulator nothing has run on yet start from what the stack seeds', async () => {
+  const { DeleteParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
+  await new SSMClient(clientConfig(h.url)).send(
+    new DeleteParameterCommand({ Name: h.engine.deployment.defaults.name }),
+  );
+  const got = await lifecycle('defaults', 'get', '--local', '--endpoint', h.url);
+  expect(got.code).toBe(0);
+  expect(JSON.parse(got.stdout)).toEqual(JSON.parse(h.engine.deployment.defaults.value));
 });

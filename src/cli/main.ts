@@ -292,11 +292,13 @@ async function defaultsCommand(argv: string[], io: Io): Promise<number> {
   if (action === 'set' && pairs.length === 0) throw new UsageError('set needs at least one KEY=VALUE');
   let ssm: SSMClient;
   let name: string;
+  /** What the parameter holds before anyone changed it: the stack's deployment writes it. */
+  let seeded: string | undefined;
   if (v.local) {
     if (!v.endpoint)
       throw new UsageError('--local needs --endpoint URL: the emulator whose defaults to read or change');
     ssm = new SSMClient(clientConfig(v.endpoint));
-    name = loadDeployment(synthesize().templatePath).defaults.name;
+    ({ name, value: seeded } = loadDeployment(synthesize().templatePath).defaults);
   } else {
     const aws = clientsFor(v);
     ssm = aws.ssm;
@@ -304,7 +306,14 @@ async function defaultsCommand(argv: string[], io: Io): Promise<number> {
     if (!deployment.defaultsParameter) throw new UsageError('the stack has no DefaultsParameterName output');
     name = deployment.defaultsParameter;
   }
-  const stored = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value ?? '{}';
+  let stored: string;
+  try {
+    stored = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value ?? '{}';
+  } catch (error) {
+    // An emulator no execution has run on yet has no parameter: start from what the stack seeds.
+    if ((error as Error).name !== 'ParameterNotFound' || seeded === undefined) throw error;
+    stored = seeded;
+  }
   const current = JSON.parse(stored) as Record<string, unknown>;
   if (action === 'get') {
     io.out(JSON.stringify(current, null, 2));
