@@ -39,7 +39,7 @@ import {
   recentExecutions,
   startExecution,
 } from './remote';
-import { synthesize } from './synth';
+import { synthesize, synthIsCurrent } from './synth';
 import { loadDeployment, WORKFLOWS } from './template';
 
 function help(io: Io, text: string): number {
@@ -91,8 +91,8 @@ async function withEmulator<T>(
 }
 
 function engineFor(endpoint: string, verbose: boolean, io: Io, quiet: boolean): LocalEngine {
-  if (!quiet) io.err('synthesizing the app (cdk.out)...');
-  return new LocalEngine({ endpoint, verbose });
+  if (!quiet && !synthIsCurrent()) io.err('synthesizing the app into cdk.out (the sources changed)...');
+  return new LocalEngine({ endpoint, verbose, templatePath: synthesize().templatePath });
 }
 
 async function runWorkflow(

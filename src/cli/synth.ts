@@ -46,16 +46,26 @@ export interface SynthOptions {
  * Synthesizes the app exactly as `cdk synth` does (same app definition, cdk.json context, esbuild
  * bundles) into cdk.out, unless nothing changed since the last time. Returns the template path.
  */
-export function synthesize(options: SynthOptions = {}): { templatePath: string; outdir: string; reused: boolean } {
+function plan(options: SynthOptions) {
   const outdir = options.outdir ?? path.join(PROJECT_ROOT, 'cdk.out');
   // The cdk CLI sets asset metadata; the local engine finds each bundle through it.
   const context = { ...cdkContext(), 'aws:cdk:enable-asset-metadata': true, ...options.context };
   const digest = sourceDigest(context);
   const templatePath = path.join(outdir, `${STACK_ID}.template.json`);
   const stampPath = path.join(outdir, STAMP);
-  if (!options.force && existsSync(templatePath) && existsSync(stampPath)) {
-    if (readFileSync(stampPath, 'utf8') === digest) return { templatePath, outdir, reused: true };
-  }
+  const current =
+    !options.force && existsSync(templatePath) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === digest;
+  return { outdir, context, digest, templatePath, stampPath, current };
+}
+
+/** Whether cdk.out already holds the synth of the current sources. */
+export function synthIsCurrent(options: SynthOptions = {}): boolean {
+  return plan(options).current;
+}
+
+export function synthesize(options: SynthOptions = {}): { templatePath: string; outdir: string; reused: boolean } {
+  const { outdir, context, digest, templatePath, stampPath, current } = plan(options);
+  if (current) return { templatePath, outdir, reused: true };
   const app = new App({ outdir, context });
   defineApp(app);
   app.synth();
