@@ -1,0 +1,78 @@
+/** `lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { parseDefaults } from '../../lambdas/lib/input';
+import { DEFAULTS_OPTIONS, parseWithPositionals, UsageError } from './args';
+import { clientsFor } from './deployed';
+import { clientConfig } from './emulator/seed';
+import { COMMAND_HELP } from './help';
+import { help, type Io } from './io';
+import { DEFAULT_STACK_NAME, deploymentOf } from './remote';
+import { synthesize } from './synth';
+import { loadDeployment } from './template';
+
+/** `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag. */
+export function applyDefaults(current: Record<string, unknown>, pairs: string[]): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`${pair}: expected KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (key.startsWith('tags.')) {
+      const tags = { ...((next.tags as Record<string, string>) ?? {}) };
+      if (raw === '') delete tags[key.slice(5)];
+      else tags[key.slice(5)] = raw;
+      next.tags = tags;
+    } else if (raw === '') {
+      delete next[key];
+    } else if (key === 'securityGroupIds' || key === 'subnetIds') {
+      next[key] = raw.split(',').map((s) => s.trim());
+    } else {
+      next[key] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    }
+  }
+  return next;
+}
+
+export async function defaultsCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, DEFAULTS_OPTIONS, 100);
+  if (v.help) return help(io, COMMAND_HELP.defaults);
+  const [action, ...pairs] = positionals;
+  if (action !== 'get' && action !== 'set') throw new UsageError("say 'get' or 'set KEY=VALUE...'");
+  if (action === 'get' && pairs.length > 0) throw new UsageError('get takes no KEY=VALUE');
+  if (action === 'set' && pairs.length === 0) throw new UsageError('set needs at least one KEY=VALUE');
+  let ssm: SSMClient;
+  let name: string;
+  /** What the parameter holds before anyone changed it: the stack's deployment writes it. */
+  let seeded: string | undefined;
+  if (v.local) {
+    if (!v.endpoint)
+      throw new UsageError('--local needs --endpoint URL: the emulator whose defaults to read or change');
+    ssm = new SSMClient(clientConfig(v.endpoint));
+    ({ name, value: seeded } = loadDeployment(synthesize().templatePath).defaults);
+  } else {
+    const aws = clientsFor(v);
+    ssm = aws.ssm;
+    const deployment = await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME);
+    if (!deployment.defaultsParameter) throw new UsageError('the stack has no DefaultsParameterName output');
+    name = deployment.defaultsParameter;
+  }
+  let stored: string;
+  try {
+    stored = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value ?? '{}';
+  } catch (error) {
+    // An emulator no execution has run on yet has no parameter: start from what the stack seeds.
+    if ((error as Error).name !== 'ParameterNotFound' || seeded === undefined) throw error;
+    stored = seeded;
+  }
+  const current = JSON.parse(stored) as Record<string, unknown>;
+  if (action === 'get') {
+    io.out(JSON.stringify(current, null, 2));
+    return 0;
+  }
+  const next = parseDefaults(applyDefaults(current, pairs));
+  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(next), Type: 'String', Overwrite: true }));
+  io.out(JSON.stringify(next, null, 2));
+  io.err(`defaults saved in ${name}; the next create uses them`);
+  return 0;
+}

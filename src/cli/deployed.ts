@@ -1,0 +1,136 @@
+/** The commands that work on a deployed stack: following executions, status, list, logs. */
+import { LIST_OPTIONS, LOGS_OPTIONS, parse, parseWithPositionals, STATUS_OPTIONS, UsageError } from './args';
+import { COMMAND_HELP } from './help';
+import { fleetFailures, help, type Io, MACHINE } from './io';
+import { header, readableCause, stepLine } from './output';
+import {
+  type Aws,
+  awsClients,
+  DEFAULT_STACK_NAME,
+  deploymentOf,
+  type Followed,
+  failureReport,
+  follow,
+  recentExecutions,
+} from './remote';
+import type { Workflow } from './template';
+
+type Target = { 'stack-name'?: string; region?: string; profile?: string };
+
+export function clientsFor(v: Target): Aws {
+  return awsClients({ region: v.region, profile: v.profile });
+}
+
+/** Prints the execution as it goes; Ctrl-C stops following and leaves it running. */
+export async function followExecution(
+  aws: Aws,
+  executionArn: string,
+  io: Io,
+  json: boolean,
+  once = false,
+): Promise<number> {
+  const machine = /:execution:([^:]+):/.exec(executionArn)?.[1] ?? 'execution';
+  if (!json) io.out(header(`${machine} ${executionArn}`));
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once('SIGINT', onInterrupt);
+  let result: Followed;
+  try {
+    result = await follow(aws, executionArn, {
+      signal: stop.signal,
+      once,
+      onStep: json ? undefined : (event) => io.out(stepLine(event)),
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  return reportFollowed(result, machine, io, json, stop.signal.aborted);
+}
+
+function reportFollowed(result: Followed, machine: string, io: Io, json: boolean, interrupted: boolean): number {
+  if (result.status === 'SUCCEEDED') {
+    io.out(JSON.stringify(result.output, null, json ? 0 : 2));
+    const failed = fleetFailures(result.output);
+    if (failed > 0) io.err(`${machine}: ${failed} host(s) failed and were rolled back; the others are done`);
+    return failed > 0 ? 1 : 0;
+  }
+  if (result.status === 'RUNNING') {
+    const how = `follow it with: lifecycle status ${result.executionArn}`;
+    io.err(interrupted ? `stopped following; the execution goes on. ${how}` : `still running; ${how}`);
+    return interrupted ? 130 : 0;
+  }
+  io.err(
+    `${machine} ${result.status.toLowerCase().replace('_', ' ')}: ${result.error}: ${readableCause(result.cause)}`,
+  );
+  io.err(`details: lifecycle logs ${result.executionArn}`);
+  return 1;
+}
+
+export async function machineOf(aws: Aws, stackName: string, workflow: Workflow): Promise<string> {
+  const arn = (await deploymentOf(aws, stackName))[workflow];
+  if (!arn) throw new UsageError(`stack ${stackName} has no ${MACHINE[workflow]} state machine: redeploy it`);
+  return arn;
+}
+
+function executionArnOf(positionals: string[]): string {
+  const [arn] = positionals;
+  if (!arn) throw new UsageError('the execution ARN is required');
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+    throw new UsageError(`${arn} is not a Step Functions execution ARN`);
+  }
+  return arn;
+}
+
+export async function statusCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, STATUS_OPTIONS, 1);
+  if (v.help) return help(io, COMMAND_HELP.status);
+  return followExecution(clientsFor(v), executionArnOf(positionals), io, !!v.json, !!v['no-wait']);
+}
+
+function duration(start?: Date, stop?: Date): string {
+  if (!start) return '-';
+  const seconds = Math.round(((stop ?? new Date()).getTime() - start.getTime()) / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+export async function listCommand(argv: string[], io: Io): Promise<number> {
+  const v = parse(argv, LIST_OPTIONS);
+  if (v.help) return help(io, COMMAND_HELP.list);
+  const max = v.max === undefined ? 20 : Number(v.max);
+  if (!Number.isInteger(max) || max < 1 || max > 1000) throw new UsageError(`--max ${v.max}: a number from 1 to 1000`);
+  const aws = clientsFor(v);
+  const rows = await recentExecutions(aws, await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME), max);
+  if (v.json) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  io.out(
+    `${'MACHINE'.padEnd(13)} ${'HOSTNAME'.padEnd(22)} ${'STATUS'.padEnd(10)} ${'STARTED'.padEnd(20)} ${'DURATION'.padStart(8)}  EXECUTION`,
+  );
+  for (const r of rows) {
+    const started = r.startDate ? r.startDate.toISOString().slice(0, 19).replace('T', ' ') : '-';
+    io.out(
+      `${r.machine.padEnd(13)} ${r.hostname.padEnd(22)} ${r.status.padEnd(10)} ${started.padEnd(20)} ${duration(r.startDate, r.stopDate).padStart(8)}  ${r.executionArn}`,
+    );
+  }
+  if (rows.length === 0) io.err('no executions yet');
+  return 0;
+}
+
+export async function logsCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseWithPositionals(argv, LOGS_OPTIONS, 1);
+  if (v.help) return help(io, COMMAND_HELP.logs);
+  const arn = executionArnOf(positionals);
+  const report = await failureReport(clientsFor(v), arn, v['stack-name'] ?? DEFAULT_STACK_NAME);
+  if (!report.error) {
+    io.out(`the execution ${report.status === 'RUNNING' ? 'is still running' : 'succeeded'}: nothing failed`);
+    return 0;
+  }
+  io.out(`${report.status}: ${report.error}: ${readableCause(report.cause ?? '')}`);
+  if (!report.step) return 1;
+  io.out(`failed step: ${report.step}${report.logGroup ? ` (log group ${report.logGroup})` : ''}`);
+  for (const line of report.lines) io.out(line);
+  if (report.logGroup && report.lines.length === 0)
+    io.out('(no log lines for this execution: they may take a minute to arrive)');
+  return 1;
+}

@@ -1,0 +1,28 @@
+/** What every command shares: where it writes, how it answers --help, the machines' names. */
+import { WORKFLOWS, type Workflow } from './template';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export function help(io: Io, text: string): number {
+  io.out(text);
+  return 0;
+}
+
+export const MACHINE = Object.fromEntries(Object.entries(WORKFLOWS).map(([w, d]) => [w, d.machine])) as Record<
+  Workflow,
+  string
+>;
+
+/** A fleet's execution succeeds when every host has an outcome; the exit code says whether all succeeded. */
+export function fleetFailures(output: unknown): number {
+  const failed = (output as { failed?: unknown } | null)?.failed;
+  return typeof failed === 'number' ? failed : 0;
+}
