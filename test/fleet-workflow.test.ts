@@ -17,8 +17,11 @@ interface FleetOutput {
   failed: number;
 }
 
+const steps: string[] = [];
 async function fleet(workflow: 'createFleet' | 'destroyFleet', input: Record<string, unknown>) {
-  const result = await h.engine.run(workflow, { dnsZone: ZONE, pollIntervalSeconds: 0, ...input });
+  const result = await h.engine.run(workflow, { dnsZone: ZONE, pollIntervalSeconds: 0, ...input }, (e) =>
+    steps.push(`${e.name}:${e.status}`),
+  );
   if (result.status !== 'SUCCEEDED') throw new Error(`${result.error}: ${result.cause}`);
   return result.output as FleetOutput;
 }
@@ -66,6 +69,15 @@ test('three hosts, one of which fails: the two others are made, the failed one r
     }),
     expect.objectContaining({ hostname: 'web3', status: 'SUCCEEDED' }),
   ]);
+  // Each host's own states are reported under its name.
+  expect(steps).toEqual(
+    expect.arrayContaining([
+      'web1/Done:Succeeded',
+      'web2/RollBack:Succeeded',
+      'web3/Done:Succeeded',
+      'ReportFleet:Succeeded',
+    ]),
+  );
   for (const [hostname, live, records] of [
     ['web1', 1, 1],
     ['web2', 0, 0],

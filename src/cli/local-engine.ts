@@ -112,10 +112,17 @@ export class LocalEngine {
    * workflow answering as `startExecution.sync:2` does: the child's output, or States.TaskFailed
    * with the child's description as the cause.
    */
-  private runnerFor(target: TaskTarget): (event: unknown) => Promise<unknown> {
+  private runnerFor(target: TaskTarget, onStep?: (event: StepEvent) => void): (event: unknown) => Promise<unknown> {
     if ('file' in target) return this.handlerFor(target);
     return async (parameters: unknown) => {
-      const result = await this.run(target.child, (parameters as { Input?: unknown }).Input);
+      const input = (parameters as { Input?: { hostname?: string } }).Input;
+      // A child's states are reported too, named after the host they are for: `web2/SetHostname`.
+      const prefix = input?.hostname ?? target.child;
+      const result = await this.run(
+        target.child,
+        input,
+        onStep && ((event) => onStep({ ...event, name: `${prefix}/${event.name}` })),
+      );
       if (result.status === 'SUCCEEDED') {
         return { Status: 'SUCCEEDED', Output: result.output, ExecutionArn: result.executionId };
       }
@@ -171,7 +178,7 @@ export class LocalEngine {
     const tasks = this.deployment.tasks[workflow];
     const overrides: Overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
-        [...tasks].map(([name, target]) => [name, this.runnerFor(target) as unknown as TaskHandler]),
+        [...tasks].map(([name, target]) => [name, this.runnerFor(target, onStep) as unknown as TaskHandler]),
       ),
       waitTimeOverrides: Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
       retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
