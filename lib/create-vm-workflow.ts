@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { lambdaStep } from './lambda-step';
-import { Poll } from './poll';
+import { Poll, type PollProps } from './poll';
 import type { Steps } from './steps';
+import { workflowStateMachine } from './workflow-state-machine';
 
 export interface CreateVmWorkflowProps {
   readonly steps: Steps;
@@ -38,6 +39,13 @@ export class CreateVmWorkflow extends Construct {
     super(scope, id);
     const s = props.steps;
     const intervalPath = '$.config.pollIntervalSeconds';
+    const poll = (
+      id: string,
+      check: PollProps['check'],
+      slot: string,
+      maxAttempts: number,
+      payload?: PollProps['payload'],
+    ) => new Poll(this, id, { check, slot, intervalPath, maxAttempts, payload });
 
     const validate = lambdaStep(this, {
       fn: s.validateInput,
@@ -51,29 +59,15 @@ export class CreateVmWorkflow extends Construct {
       name: 'LaunchInstance',
       resultPath: '$.instance',
     });
-    const running = new Poll(this, 'WaitUntilRunning', {
-      check: s.waitUntilRunning,
-      slot: 'running',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.running,
-    });
-    const managed = new Poll(this, 'WaitUntilManaged', {
-      check: s.waitUntilManaged,
-      slot: 'managed',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.managed,
-    });
+    const running = poll('WaitUntilRunning', s.waitUntilRunning, 'running', CREATE_MAX_ATTEMPTS.running);
+    const managed = poll('WaitUntilManaged', s.waitUntilManaged, 'managed', CREATE_MAX_ATTEMPTS.managed);
     const registerDns = lambdaStep(this, {
       fn: s.registerDns,
       name: 'RegisterDns',
       resultPath: '$.dns',
     });
-    const dnsSync = new Poll(this, 'WaitForDnsSync', {
-      check: s.waitForDnsSync,
-      slot: 'dnsSync',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.dnsSync,
-      payload: { 'changeId.$': '$.dns.changeId' },
+    const dnsSync = poll('WaitForDnsSync', s.waitForDnsSync, 'dnsSync', CREATE_MAX_ATTEMPTS.dnsSync, {
+      'changeId.$': '$.dns.changeId',
     });
     // The agent's registration and the DNS change are independent once the instance runs.
     const agentAndDns = new sfn.Parallel(this, 'AgentAndDns', {
@@ -94,23 +88,13 @@ export class CreateVmWorkflow extends Construct {
       name: 'SetHostname',
       resultPath: '$.hostnameCommand',
     });
-    const hostnameSet = new Poll(this, 'WaitForHostname', {
-      check: s.waitForHostname,
-      slot: 'hostnameResult',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.hostname,
-    });
+    const hostnameSet = poll('WaitForHostname', s.waitForHostname, 'hostnameResult', CREATE_MAX_ATTEMPTS.hostname);
     const reboot = lambdaStep(this, {
       fn: s.rebootInstance,
       name: 'RebootInstance',
       resultPath: '$.reboot',
     });
-    const rebooted = new Poll(this, 'WaitUntilRebooted', {
-      check: s.waitUntilRebooted,
-      slot: 'rebooted',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.rebooted,
-    });
+    const rebooted = poll('WaitUntilRebooted', s.waitUntilRebooted, 'rebooted', CREATE_MAX_ATTEMPTS.rebooted);
 
     // Post-boot bootstrap, if the execution (or the defaults) asked for one.
     const runBootstrap = lambdaStep(this, {
@@ -118,12 +102,7 @@ export class CreateVmWorkflow extends Construct {
       name: 'RunBootstrap',
       resultPath: '$.bootstrapCommand',
     });
-    const bootstrapped = new Poll(this, 'WaitForBootstrap', {
-      check: s.waitForBootstrap,
-      slot: 'bootstrapResult',
-      intervalPath,
-      maxAttempts: CREATE_MAX_ATTEMPTS.bootstrap,
-    });
+    const bootstrapped = poll('WaitForBootstrap', s.waitForBootstrap, 'bootstrapResult', CREATE_MAX_ATTEMPTS.bootstrap);
     const noBootstrap = new sfn.Pass(this, 'NoBootstrap', {
       result: sfn.Result.fromObject({ status: 'DONE', commandStatus: 'None' }),
       resultPath: '$.bootstrapResult',
@@ -196,21 +175,11 @@ export class CreateVmWorkflow extends Construct {
     rollBack.addCatch(describeRollBackFailure.next(rollBackFailed), { resultPath: '$.rollBackError' });
     provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = workflowStateMachine(this, {
       comment: 'instance-lifecycle create-vm: launch, name, register in DNS, reboot, verify',
-      definitionBody: sfn.DefinitionBody.fromChainable(validate.next(provision)),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      definition: validate.next(provision),
       timeout: props.timeout ?? Duration.minutes(45),
-      tracingEnabled: true,
-      logs: {
-        destination: logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logRetention: props.logRetention,
     });
   }
 }

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { lambdaStep } from './lambda-step';
 import { Poll } from './poll';
 import type { Steps } from './steps';
+import { workflowStateMachine } from './workflow-state-machine';
 
 export interface DestroyVmWorkflowProps {
   readonly steps: Steps;
@@ -70,21 +71,11 @@ export class DestroyVmWorkflow extends Construct {
       .when(sfn.Condition.isPresent('$.target.instanceId'), terminate.next(terminated.next(hasRecord)))
       .otherwise(hasRecord);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = workflowStateMachine(this, {
       comment: 'instance-lifecycle destroy-vm: terminate the instance behind a hostname, remove its record',
-      definitionBody: sfn.DefinitionBody.fromChainable(resolve.next(hasInstance)),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      definition: resolve.next(hasInstance),
       timeout: props.timeout ?? Duration.minutes(30),
-      tracingEnabled: true,
-      logs: {
-        destination: logGroup,
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logRetention: props.logRetention,
     });
   }
 }

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { lambdaStep } from './lambda-step';
 import type { Steps } from './steps';
+import { workflowStateMachine } from './workflow-state-machine';
 
 export interface FleetWorkflowProps {
   readonly steps: Steps;
@@ -75,17 +76,11 @@ export class FleetWorkflow extends Construct {
       payload: { 'results.$': '$.results' },
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = workflowStateMachine(this, {
       comment: `instance-lifecycle ${props.action}-fleet: one ${props.action}-vm execution per hostname`,
-      definitionBody: sfn.DefinitionBody.fromChainable(expand.next(hosts).next(report)),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      definition: expand.next(hosts).next(report),
       timeout: props.timeout ?? Duration.hours(2),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logRetention: props.logRetention,
     });
     // RUN_JOB reads and stops the executions it starts: their names are only known at run time.
     const hostId = Stack.of(this).getLogicalId(props.hostMachine.node.defaultChild as sfn.CfnStateMachine);

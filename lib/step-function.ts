@@ -70,9 +70,9 @@ export class StepFunction extends NodejsFunction {
     this.stepRole = role;
   }
 
-  /** Adds one statement to this step's own role. */
-  allow(statement: iam.PolicyStatementProps): this {
-    this.stepRole.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+  /** Adds statements to this step's own role. */
+  allow(...statements: iam.PolicyStatementProps[]): this {
+    for (const statement of statements) this.stepRole.addToPrincipalPolicy(new iam.PolicyStatement(statement));
     return this;
   }
 }

@@ -206,8 +206,9 @@ export class Steps extends Construct {
         wildcard(`arn:${partition}:route53:::change/*`, 'Route 53 change ids are only known after the change'),
       ],
     });
-    this.setHostname = step('SetHostname', 'set-hostname', 'Sets and preserves the hostname through SSM');
-    for (const s of runShellScript) this.setHostname.allow(s);
+    this.setHostname = step('SetHostname', 'set-hostname', 'Sets and preserves the hostname through SSM').allow(
+      ...runShellScript,
+    );
     this.waitForHostname = step('WaitForHostname', 'wait-for-hostname', 'Checks the set-hostname command').allow(
       commandResults,
     );
@@ -216,12 +217,16 @@ export class Steps extends Construct {
       resources: [anyInstance],
       conditions: { StringEquals: managed },
     });
-    this.waitUntilRebooted = step('WaitUntilRebooted', 'wait-until-rebooted', 'Proves the reboot and the hostname')
-      .allow(agentInformation)
-      .allow(commandResults);
-    for (const s of runShellScript) this.waitUntilRebooted.allow(s);
-    this.runBootstrap = step('RunBootstrap', 'run-bootstrap', "Runs the operator's post-boot commands or document");
-    for (const s of runShellScript) this.runBootstrap.allow(s);
+    this.waitUntilRebooted = step(
+      'WaitUntilRebooted',
+      'wait-until-rebooted',
+      'Proves the reboot and the hostname',
+    ).allow(agentInformation, commandResults, ...runShellScript);
+    this.runBootstrap = step(
+      'RunBootstrap',
+      'run-bootstrap',
+      "Runs the operator's post-boot commands or document",
+    ).allow(...runShellScript);
     if (props.bootstrapDocuments.length > 0) {
       this.runBootstrap.allow({
         actions: ['ssm:SendCommand'],

@@ -86,8 +86,7 @@ async function workflowCommand(action: 'create' | 'destroy', argv: string[], io:
       io.out(executionArn);
       return 0;
     }
-    const code = await followExecution(aws, executionArn, io, !!v.json);
-    return code;
+    return followExecution(aws, executionArn, io, !!v.json);
   }
   if (v['no-wait'] || v['state-machine-arn'] || v['stack-name']) {
     throw new UsageError('--no-wait, --state-machine-arn and --stack-name go with a deployed stack, not --local');
