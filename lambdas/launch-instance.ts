@@ -3,7 +3,7 @@
  * invocation returns the instance the first one launched instead of launching another.
  */
 import { RunInstancesCommand, type Tag } from '@aws-sdk/client-ec2';
-import { ec2 } from './lib/clients';
+import { ec2 } from './lib/clients/ec2';
 import {
   type CreateState,
   EXECUTION_TAG,

@@ -1,6 +1,6 @@
 /** RebootInstance: EC2 RebootInstances (permitted only on instances tagged ManagedBy). */
 import { RebootInstancesCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from './lib/clients';
+import { ec2 } from './lib/clients/ec2';
 import type { CreateState, RebootRequested } from './lib/contract';
 import { instrument, logger } from './lib/logger';
 

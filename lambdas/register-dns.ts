@@ -5,7 +5,7 @@
  * made by an earlier attempt whose response was lost: that is success, not a conflict.
  */
 import { type Change, ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { route53 } from './lib/clients';
+import { route53 } from './lib/clients/route53';
 import type { CreateState, DnsChange } from './lib/contract';
 import { bareId, hostRecord, sameTarget } from './lib/dns';
 import { DnsChangeRejected, HostnameTaken } from './lib/errors';

@@ -4,7 +4,7 @@
  * only if it points at one of those instances (never somebody else's), and terminates them.
  */
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from './lib/clients';
+import { ec2 } from './lib/clients/ec2';
 import { type CaughtError, type CreateConfig, EXECUTION_TAG } from './lib/contract';
 import { hostRecord, removeRecord, sameTarget } from './lib/dns';
 import { liveInstances } from './lib/instances';

@@ -1,6 +1,6 @@
 /** TerminateInstance: TerminateInstances on the instance ResolveHost found. */
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from './lib/clients';
+import { ec2 } from './lib/clients/ec2';
 import type { DestroyState } from './lib/contract';
 import { instrument, logger } from './lib/logger';
 

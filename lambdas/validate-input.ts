@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { DescribeImagesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { ec2, ssm } from './lib/clients';
+import { ec2 } from './lib/clients/ec2';
+import { ssm } from './lib/clients/ssm';
 import { type CreateConfig, FQDN_TAG } from './lib/contract';
 import { findZone, recordsAt, zoneVpcIds } from './lib/dns';
 import { requireEnv } from './lib/env';

@@ -1,6 +1,6 @@
 /** WaitForDnsSync check: Route 53 GetChange until INSYNC (all name servers answer the change). */
 import { GetChangeCommand } from '@aws-sdk/client-route-53';
-import { route53 } from './lib/clients';
+import { route53 } from './lib/clients/route53';
 import type { DnsSyncResult, PollEvent } from './lib/contract';
 import { instrument } from './lib/logger';
 import { pollCheck } from './lib/poll';

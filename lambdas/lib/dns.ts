@@ -5,7 +5,7 @@ import {
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { route53 } from './clients';
+import { route53 } from './clients/route53';
 import type { RecordType } from './contract';
 import { DnsChangeRejected, ZoneNotFound } from './errors';
 

@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
-import { ec2 } from './clients';
+import { ec2 } from './clients/ec2';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './contract';
 
 /** Every state but `terminated`: a shutting-down instance still holds its name until it is gone. */

@@ -3,7 +3,7 @@ import {
   GetCommandInvocationCommand,
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
-import { ssm } from './clients';
+import { ssm } from './clients/ssm';
 
 export interface AgentInfo {
   pingStatus: string;
