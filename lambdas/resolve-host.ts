@@ -11,13 +11,12 @@ import { HostNotFound, InvalidInput, NotManaged } from './lib/errors';
 import { type DestroyRequest, fqdnOf, parseDestroyRequest } from './lib/input';
 import { describeInstance, isManaged, LIVE_STATES, liveInstances, tagOf } from './lib/instances';
 import { instrument, logger } from './lib/logger';
+import { DEFAULT_POLL_SECONDS } from './lib/poll';
 
 export interface ResolveHostEvent {
   input: unknown;
   executionId: string;
 }
-
-const DEFAULT_POLL_SECONDS = 5;
 
 async function instancesBehind(record: DnsRecord): Promise<Instance[]> {
   const name = record.type === 'A' ? 'private-ip-address' : 'private-dns-name';

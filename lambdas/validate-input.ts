@@ -14,6 +14,7 @@ import { HostnameTaken, InvalidInput } from './lib/errors';
 import { type CreateRequest, type Defaults, fqdnOf, parseCreateRequest, parseDefaults } from './lib/input';
 import { liveInstances } from './lib/instances';
 import { instrument, logger } from './lib/logger';
+import { DEFAULT_POLL_SECONDS } from './lib/poll';
 
 export interface ValidateInputEvent {
   input: unknown;
@@ -26,7 +27,7 @@ export const BUILT_IN_DEFAULTS = {
   instanceType: 't3.micro',
   recordType: 'CNAME',
   ttl: 300,
-  pollIntervalSeconds: 5,
+  pollIntervalSeconds: DEFAULT_POLL_SECONDS,
 } as const satisfies Defaults;
 
 async function storedDefaults(): Promise<Defaults> {

@@ -11,12 +11,16 @@ import { instrument } from './lib/logger';
 import { type CheckOutcome, pollCheck } from './lib/poll';
 import { agentInfo, invocation, isRunning, sendScript } from './lib/run-command';
 
-async function check(state: CreateState, previous: RebootedResult | undefined): Promise<CheckOutcome<RebootedResult>> {
+async function check(
+  state: CreateState,
+  previous: RebootedResult | undefined,
+  commandSeconds: number | undefined,
+): Promise<CheckOutcome<RebootedResult>> {
   const instanceId = state.instance?.instanceId ?? '';
   const bootBefore = state.hostnameResult?.bootId;
   if (previous?.probeCommandId) {
     const result = await invocation(previous.probeCommandId, instanceId);
-    if (isRunning(result.status)) return { done: false, probeCommandId: previous.probeCommandId };
+    if (isRunning(result.status)) return { done: false, probeCommandId: previous.probeCommandId, waitSeconds: 1 };
     // A probe cut short by the reboot itself is expected: probe again once the agent is back.
     if (result.status !== 'Success') return { done: false };
     const { bootId, hostname } = parseReport(result.stdout);
@@ -29,9 +33,11 @@ async function check(state: CreateState, previous: RebootedResult | undefined): 
   const info = await agentInfo(instanceId);
   if (info?.pingStatus !== 'Online') return { done: false };
   const probeCommandId = await sendScript(instanceId, probeScript(), 'instance-lifecycle reboot check');
-  return { done: false, probeCommandId };
+  // The probe is a few seconds' work: look again then, not a whole poll interval later.
+  return { done: false, probeCommandId, waitSeconds: commandSeconds };
 }
 
 export const handler = instrument(
-  (event: PollEvent<CreateState>): Promise<RebootedResult> => pollCheck<CreateState, RebootedResult>(event, check),
+  (event: PollEvent<CreateState>): Promise<RebootedResult> =>
+    pollCheck<CreateState, RebootedResult>(event, (state, previous) => check(state, previous, event.commandSeconds)),
 );

@@ -7,7 +7,7 @@ export const STACK_ID = 'InstanceLifecycle';
 
 /**
  * The app as cdk.json context configures it: `hostedZoneIds`, `defaults`, `allowForceDestroy`,
- * `createTimeoutMinutes`, `failureTopicArn`, `bootstrapDocuments`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
+ * `createTimeoutMinutes`, `failureTopicArn`, `bootstrapDocuments`, `expectedSeconds`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
  */
 export function defineApp(app: App): InstanceLifecycleStack {
   const ctx = (key: string) => app.node.tryGetContext(key);
@@ -23,6 +23,7 @@ export function defineApp(app: App): InstanceLifecycleStack {
     allowForceDestroy: ctx('allowForceDestroy') === true || ctx('allowForceDestroy') === 'true',
     bootstrapDocuments: ctx('bootstrapDocuments') ?? [],
     fleetConcurrency: ctx('fleetConcurrency') === undefined ? undefined : Number(ctx('fleetConcurrency')),
+    expectedLatency: ctx('expectedSeconds') ?? {},
     createTimeout: ctx('createTimeoutMinutes') ? Duration.minutes(Number(ctx('createTimeoutMinutes'))) : undefined,
   });
   if (failureTopicArn) {

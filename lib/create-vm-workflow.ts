@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EXPECTED_LATENCY, type ExpectedLatency } from './expected-latency';
 import { lambdaStep } from './lambda-step';
 import { Poll, type PollProps } from './poll';
 import type { Steps } from './steps';
@@ -13,6 +14,8 @@ export interface CreateVmWorkflowProps {
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** Each poll's first wait. @default EXPECTED_LATENCY */
+  readonly expectedLatency?: ExpectedLatency;
 }
 
 /** Checks allowed per loop; with the default 5 s interval each is at least a few minutes. */
@@ -28,9 +31,9 @@ export const CREATE_MAX_ATTEMPTS = {
 
 /**
  * create-vm, top to bottom: ValidateInput → Provision [LaunchInstance → WaitUntilRunning →
- * (WaitUntilManaged ‖ RegisterDns → WaitForDnsSync) → SetHostname → WaitForHostname →
- * RebootInstance → WaitUntilRebooted → Done]. Any failure inside Provision runs RollBack, then
- * fails with the original error and cause.
+ * (WaitUntilManaged → SetHostname → WaitForHostname → RebootInstance → WaitUntilRebooted ‖
+ * RegisterDns → WaitForDnsSync) → Bootstrap? → Done]. Any failure inside Provision runs RollBack,
+ * then fails with the original error and cause.
  */
 export class CreateVmWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -39,13 +42,15 @@ export class CreateVmWorkflow extends Construct {
     super(scope, id);
     const s = props.steps;
     const intervalPath = '$.config.pollIntervalSeconds';
+    const expected = props.expectedLatency ?? EXPECTED_LATENCY;
     const poll = (
       id: string,
       check: PollProps['check'],
       slot: string,
       maxAttempts: number,
+      firstWaitSeconds: number,
       payload?: PollProps['payload'],
-    ) => new Poll(this, id, { check, slot, intervalPath, maxAttempts, payload });
+    ) => new Poll(this, id, { check, slot, intervalPath, maxAttempts, firstWaitSeconds, payload });
 
     const validate = lambdaStep(this, {
       fn: s.validateInput,
@@ -59,42 +64,86 @@ export class CreateVmWorkflow extends Construct {
       name: 'LaunchInstance',
       resultPath: '$.instance',
     });
-    const running = poll('WaitUntilRunning', s.waitUntilRunning, 'running', CREATE_MAX_ATTEMPTS.running);
-    const managed = poll('WaitUntilManaged', s.waitUntilManaged, 'managed', CREATE_MAX_ATTEMPTS.managed);
+    const running = poll(
+      'WaitUntilRunning',
+      s.waitUntilRunning,
+      'running',
+      CREATE_MAX_ATTEMPTS.running,
+      expected.running,
+    );
+    const managed = poll(
+      'WaitUntilManaged',
+      s.waitUntilManaged,
+      'managed',
+      CREATE_MAX_ATTEMPTS.managed,
+      expected.agentOnline - expected.running,
+    );
     const registerDns = lambdaStep(this, {
       fn: s.registerDns,
       name: 'RegisterDns',
       resultPath: '$.dns',
     });
-    const dnsSync = poll('WaitForDnsSync', s.waitForDnsSync, 'dnsSync', CREATE_MAX_ATTEMPTS.dnsSync, {
-      'changeId.$': '$.dns.changeId',
-    });
-    // The agent's registration and the DNS change are independent once the instance runs.
-    const agentAndDns = new sfn.Parallel(this, 'AgentAndDns', {
-      resultSelector: {
-        'config.$': '$[0].config',
-        'instance.$': '$[0].instance',
-        'running.$': '$[0].running',
-        'managed.$': '$[0].managed',
-        'dns.$': '$[1].dns',
-        'dnsSync.$': '$[1].dnsSync',
+    const dnsSync = poll(
+      'WaitForDnsSync',
+      s.waitForDnsSync,
+      'dnsSync',
+      CREATE_MAX_ATTEMPTS.dnsSync,
+      expected.dnsInSync,
+      {
+        'changeId.$': '$.dns.changeId',
       },
-    })
-      // A branch must end in a state of its own: a poll's Choice cannot be the last one.
-      .branch(managed.next(new sfn.Succeed(this, 'AgentOnline')))
-      .branch(registerDns.next(dnsSync).next(new sfn.Succeed(this, 'DnsInSync')));
+    );
     const setHostname = lambdaStep(this, {
       fn: s.setHostname,
       name: 'SetHostname',
       resultPath: '$.hostnameCommand',
     });
-    const hostnameSet = poll('WaitForHostname', s.waitForHostname, 'hostnameResult', CREATE_MAX_ATTEMPTS.hostname);
+    const hostnameSet = poll(
+      'WaitForHostname',
+      s.waitForHostname,
+      'hostnameResult',
+      CREATE_MAX_ATTEMPTS.hostname,
+      expected.runCommand,
+    );
     const reboot = lambdaStep(this, {
       fn: s.rebootInstance,
       name: 'RebootInstance',
       resultPath: '$.reboot',
     });
-    const rebooted = poll('WaitUntilRebooted', s.waitUntilRebooted, 'rebooted', CREATE_MAX_ATTEMPTS.rebooted);
+    const rebooted = poll(
+      'WaitUntilRebooted',
+      s.waitUntilRebooted,
+      'rebooted',
+      CREATE_MAX_ATTEMPTS.rebooted,
+      expected.agentAfterReboot,
+      { commandSeconds: expected.runCommand },
+    );
+    // Once the instance runs, its record and its own preparation are independent: the DNS change
+    // propagates while the agent starts, the hostname is set and the instance reboots.
+    const hostAndDns = new sfn.Parallel(this, 'HostAndDns', {
+      resultSelector: {
+        'config.$': '$[0].config',
+        'instance.$': '$[0].instance',
+        'running.$': '$[0].running',
+        'managed.$': '$[0].managed',
+        'hostnameCommand.$': '$[0].hostnameCommand',
+        'hostnameResult.$': '$[0].hostnameResult',
+        'reboot.$': '$[0].reboot',
+        'rebooted.$': '$[0].rebooted',
+        'dns.$': '$[1].dns',
+        'dnsSync.$': '$[1].dnsSync',
+      },
+    })
+      // A branch must end in a state of its own: a poll's Choice cannot be the last one.
+      .branch(
+        managed
+          .next(setHostname)
+          .next(hostnameSet)
+          .next(reboot)
+          .next(rebooted)
+          .next(new sfn.Succeed(this, 'HostReady')),
+      )
+      .branch(registerDns.next(dnsSync).next(new sfn.Succeed(this, 'DnsInSync')));
 
     // Post-boot bootstrap, if the execution (or the defaults) asked for one.
     const runBootstrap = lambdaStep(this, {
@@ -102,7 +151,13 @@ export class CreateVmWorkflow extends Construct {
       name: 'RunBootstrap',
       resultPath: '$.bootstrapCommand',
     });
-    const bootstrapped = poll('WaitForBootstrap', s.waitForBootstrap, 'bootstrapResult', CREATE_MAX_ATTEMPTS.bootstrap);
+    const bootstrapped = poll(
+      'WaitForBootstrap',
+      s.waitForBootstrap,
+      'bootstrapResult',
+      CREATE_MAX_ATTEMPTS.bootstrap,
+      expected.runCommand,
+    );
     const noBootstrap = new sfn.Pass(this, 'NoBootstrap', {
       result: sfn.Result.fromObject({ status: 'DONE', commandStatus: 'None' }),
       resultPath: '$.bootstrapResult',
@@ -137,11 +192,7 @@ export class CreateVmWorkflow extends Construct {
     }).branch(
       launch
         .next(running)
-        .next(agentAndDns)
-        .next(setHostname)
-        .next(hostnameSet)
-        .next(reboot)
-        .next(rebooted)
+        .next(hostAndDns)
         .next(
           new sfn.Choice(this, 'Bootstrap?')
             .when(sfn.Condition.isPresent('$.config.bootstrap'), runBootstrap.next(bootstrapped.next(done)))

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EXPECTED_LATENCY, type ExpectedLatency } from './expected-latency';
 import { lambdaStep } from './lambda-step';
 import { Poll } from './poll';
 import type { Steps } from './steps';
@@ -13,14 +14,17 @@ export interface DestroyVmWorkflowProps {
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** Each poll's first wait. @default EXPECTED_LATENCY */
+  readonly expectedLatency?: ExpectedLatency;
 }
 
 export const DESTROY_MAX_ATTEMPTS = { terminated: 60, dnsSync: 60 } as const;
 
 /**
- * destroy-vm, top to bottom: ResolveHost → [TerminateInstance → WaitUntilTerminated] if there is an
- * instance → [RemoveDns → WaitForDnsSync] if there is a record → Done. Each step is safe to rerun,
- * so a failed destroy is finished by running destroy again.
+ * destroy-vm, top to bottom: ResolveHost → ([TerminateInstance → WaitUntilTerminated] if there is
+ * an instance ‖ [RemoveDns → WaitForDnsSync] if there is a record) → Done. The two are independent
+ * and take about as long, so they run side by side. Each step is safe to rerun, so a failed
+ * destroy is finished by running destroy again.
  */
 export class DestroyVmWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -29,6 +33,7 @@ export class DestroyVmWorkflow extends Construct {
     super(scope, id);
     const s = props.steps;
     const intervalPath = '$.target.pollIntervalSeconds';
+    const expected = props.expectedLatency ?? EXPECTED_LATENCY;
 
     const resolve = lambdaStep(this, {
       fn: s.resolveHost,
@@ -45,6 +50,7 @@ export class DestroyVmWorkflow extends Construct {
       check: s.waitUntilTerminated,
       slot: 'terminated',
       intervalPath,
+      firstWaitSeconds: expected.terminated,
       maxAttempts: DESTROY_MAX_ATTEMPTS.terminated,
     });
     const removeDns = lambdaStep(this, {
@@ -56,24 +62,36 @@ export class DestroyVmWorkflow extends Construct {
       check: s.waitForDnsSync,
       slot: 'dnsSync',
       intervalPath,
+      firstWaitSeconds: expected.dnsInSync,
       maxAttempts: DESTROY_MAX_ATTEMPTS.dnsSync,
       payload: { 'changeId.$': '$.removal.changeId' },
     });
     const done = new sfn.Pass(this, 'Done', {
-      parameters: { 'removed.$': '$.target' },
+      parameters: { 'removed.$': '$[0].target' },
     });
-
-    // Explicit joins: Choice.afterwards() does not see through a poll fragment's own Choice.
-    const hasRecord = new sfn.Choice(this, 'HasRecord?')
-      .when(sfn.Condition.isPresent('$.target.record'), removeDns.next(dnsSync.next(done)))
-      .otherwise(done);
-    const hasInstance = new sfn.Choice(this, 'HasInstance?')
-      .when(sfn.Condition.isPresent('$.target.instanceId'), terminate.next(terminated.next(hasRecord)))
-      .otherwise(hasRecord);
+    const teardown = new sfn.Parallel(this, 'Teardown', {
+      comment: 'The instance and its record go at the same time; either may be absent already',
+    })
+      .branch(
+        new sfn.Choice(this, 'HasInstance?')
+          .when(
+            sfn.Condition.isPresent('$.target.instanceId'),
+            terminate.next(terminated).next(new sfn.Succeed(this, 'InstanceGone')),
+          )
+          .otherwise(new sfn.Succeed(this, 'NoInstance')),
+      )
+      .branch(
+        new sfn.Choice(this, 'HasRecord?')
+          .when(
+            sfn.Condition.isPresent('$.target.record'),
+            removeDns.next(dnsSync).next(new sfn.Succeed(this, 'RecordGone')),
+          )
+          .otherwise(new sfn.Succeed(this, 'NoRecord')),
+      );
 
     this.stateMachine = workflowStateMachine(this, {
       comment: 'instance-lifecycle destroy-vm: terminate the instance behind a hostname, remove its record',
-      definition: resolve.next(hasInstance),
+      definition: resolve.next(teardown).next(done),
       timeout: props.timeout ?? Duration.minutes(30),
       logRetention: props.logRetention,
     });

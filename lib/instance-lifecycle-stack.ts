@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { type Defaults, parseDefaults } from '../lambdas/lib/input';
 import { CreateVmWorkflow } from './create-vm-workflow';
 import { DestroyVmWorkflow } from './destroy-vm-workflow';
+import { type ExpectedLatency, expectedLatency as expectedLatencyOf } from './expected-latency';
 import { FailureNotifications } from './failure-notifications';
 import { FleetWorkflow } from './fleet-workflow';
 import { acknowledgeWildcard } from './nag';
@@ -29,6 +30,11 @@ export interface InstanceLifecycleStackProps extends StackProps {
   readonly createTimeout?: Duration;
   /** @default Duration.minutes(30) */
   readonly destroyTimeout?: Duration;
+  /**
+   * How long AWS usually takes for what the workflows wait on: each poll's first wait. Set the
+   * figures measured in a deployment's region and instance types. @default EXPECTED_LATENCY
+   */
+  readonly expectedLatency?: Partial<ExpectedLatency>;
   /**
    * Where failed, timed-out and aborted executions of either workflow are announced. The topic's
    * policy must let events.amazonaws.com publish (CDK adds that for a topic defined in this app).
@@ -56,6 +62,7 @@ export class InstanceLifecycleStack extends Stack {
     }
     // Bad defaults fail the synth, not the first execution.
     const defaults: Defaults = parseDefaults(props.defaults ?? {});
+    const expectedLatency = expectedLatencyOf(props.expectedLatency);
 
     this.defaultsParameter = new ssm.StringParameter(this, 'Defaults', {
       // A fixed, stack-scoped path: operators and the CLI read and change it without a lookup.
@@ -89,10 +96,12 @@ export class InstanceLifecycleStack extends Stack {
     this.createVm = new CreateVmWorkflow(this, 'CreateVm', {
       steps,
       timeout: props.createTimeout,
+      expectedLatency,
     });
     this.destroyVm = new DestroyVmWorkflow(this, 'DestroyVm', {
       steps,
       timeout: props.destroyTimeout,
+      expectedLatency,
     });
     this.createFleet = new FleetWorkflow(this, 'CreateFleet', {
       steps,

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -9,7 +10,15 @@ export interface PollProps {
   readonly check: lambda.IFunction;
   /** State key the check's result is written to (and read back from on the next attempt). */
   readonly slot: string;
-  /** JSONPath to the seconds between checks, so that a local run can use 0. */
+  /**
+   * Seconds to wait before the first check: how long the awaited work is expected to take
+   * (lib/expected-latency.ts). 0 checks at once.
+   */
+  readonly firstWaitSeconds: number;
+  /**
+   * JSONPath to the operator's seconds between later checks. The check receives it as `interval`
+   * and answers `waitSeconds`: that interval, or its own shorter figure when it knows better.
+   */
   readonly intervalPath: string;
   /** Checks before the loop ends in a PollTimeout error. */
   readonly maxAttempts: number;
@@ -19,9 +28,10 @@ export interface PollProps {
 }
 
 /**
- * The one polling loop: check → Choice (done → next state; attempts used up → PollTimeout;
- * otherwise → Wait → check). Every loop sleeps between checks and every loop is bounded.
- * States are named after the fragment id: `X`, `X?`, `X (wait)`, `X timed out`.
+ * The one polling loop: first wait (the expected time) → check → Choice (done → next state;
+ * attempts used up → PollTimeout; otherwise → Wait `waitSeconds` → check). When AWS takes the time
+ * it usually does, a loop costs one check and three state transitions. Every loop is bounded.
+ * States are named after the fragment id: `X (first wait)`, `X`, `X?`, `X (wait)`, `X timed out`.
  */
 export class Poll extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -33,16 +43,19 @@ export class Poll extends sfn.StateMachineFragment {
       throw new Error(`Poll ${id}: maxAttempts must be a positive integer, got ${props.maxAttempts}`);
     }
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(props.slot)) throw new Error(`Poll ${id}: slot must be a plain key`);
+    if (!Number.isInteger(props.firstWaitSeconds) || props.firstWaitSeconds < 0) {
+      throw new Error(`Poll ${id}: firstWaitSeconds must be whole seconds, got ${props.firstWaitSeconds}`);
+    }
     const status = `$.${props.slot}.status`;
     const check = lambdaStep(this, {
       fn: props.check,
       name: id,
-      payload: { 'state.$': '$', slot: props.slot, ...props.payload },
+      payload: { 'state.$': '$', slot: props.slot, 'interval.$': props.intervalPath, ...props.payload },
       resultPath: `$.${props.slot}`,
       comment: props.comment,
     });
     const wait = new sfn.Wait(this, `${id} (wait)`, {
-      time: sfn.WaitTime.secondsPath(props.intervalPath),
+      time: sfn.WaitTime.secondsPath(`$.${props.slot}.waitSeconds`),
     });
     const timedOut = new sfn.Fail(this, `${id} timed out`, {
       error: ErrorNames.pollTimeout,
@@ -59,6 +72,14 @@ export class Poll extends sfn.StateMachineFragment {
       .when(sfn.Condition.stringEquals(status, 'WAITING'), wait.next(check));
     check.next(choice);
     this.startState = check;
+    if (props.firstWaitSeconds > 0) {
+      const firstWait = new sfn.Wait(this, `${id} (first wait)`, {
+        time: sfn.WaitTime.duration(Duration.seconds(props.firstWaitSeconds)),
+        comment: `${props.firstWaitSeconds} s: how long this usually takes`,
+      });
+      firstWait.next(check);
+      this.startState = firstWait;
+    }
     this.endStates = choice.afterwards({ includeOtherwise: true }).endStates;
   }
 }

@@ -1,12 +1,15 @@
 /** The rendered ASL of both state machines, read from the synthesized template. */
 import { THROTTLING_ERRORS } from '../lambdas/lib/errors';
 import { CREATE_MAX_ATTEMPTS } from '../lib/create-vm-workflow';
+import { DESTROY_MAX_ATTEMPTS } from '../lib/destroy-vm-workflow';
+import { EXPECTED_LATENCY } from '../lib/expected-latency';
 import { type AslDefinition, type AslState, taskStates } from '../src/cli/template';
 import { definitions, template } from './support/deployment';
 
 const { create, destroy } = definitions();
 const provision = create.States.Provision.Branches?.[0] as AslDefinition;
-const agentAndDns = provision.States.AgentAndDns.Branches as AslDefinition[];
+const hostAndDns = provision.States.HostAndDns.Branches as AslDefinition[];
+const teardown = destroy.States.Teardown.Branches as AslDefinition[];
 
 function allStates(definition: AslDefinition): Record<string, AslState> {
   return Object.assign(
@@ -30,24 +33,29 @@ test('four state machines (a host, a fleet; create, destroy), Standard, with a t
   expect(destroy.TimeoutSeconds).toBe(30 * 60);
 });
 
-test('create chain: ValidateInput → Provision [Launch → Running → (Agent ‖ DNS) → Hostname → Reboot → Done]', () => {
+test('create chain: ValidateInput → Provision [Launch → Running → (Agent → Hostname → Reboot ‖ DNS) → Done]', () => {
   expect(create.StartAt).toBe('ValidateInput');
   expect(create.States.ValidateInput.Next).toBe('Provision');
   expect(provision.StartAt).toBe('LaunchInstance');
-  expect(provision.States.LaunchInstance.Next).toBe('WaitUntilRunning');
-  expect(provision.States['WaitUntilRunning?'].Default).toBe('AgentAndDns');
-  expect(agentAndDns.map((b) => b.StartAt)).toEqual(['WaitUntilManaged', 'RegisterDns']);
-  expect(agentAndDns[1].States.RegisterDns.Next).toBe('WaitForDnsSync');
-  expect(provision.States.AgentAndDns.Next).toBe('SetHostname');
-  expect(provision.States.SetHostname.Next).toBe('WaitForHostname');
-  expect(provision.States['WaitForHostname?'].Default).toBe('RebootInstance');
-  expect(provision.States.RebootInstance.Next).toBe('WaitUntilRebooted');
-  expect(provision.States['WaitUntilRebooted?'].Default).toBe('Bootstrap?');
+  expect(provision.States.LaunchInstance.Next).toBe('WaitUntilRunning (first wait)');
+  expect(provision.States['WaitUntilRunning?'].Default).toBe('HostAndDns');
+  const [host, dns] = hostAndDns;
+  expect(hostAndDns.map((b) => b.StartAt)).toEqual(['WaitUntilManaged (first wait)', 'RegisterDns']);
+  // The record propagates while the host is prepared: DNS is off the critical path.
+  expect(host.States['WaitUntilManaged?'].Default).toBe('SetHostname');
+  expect(host.States.SetHostname.Next).toBe('WaitForHostname (first wait)');
+  expect(host.States['WaitForHostname?'].Default).toBe('RebootInstance');
+  expect(host.States.RebootInstance.Next).toBe('WaitUntilRebooted (first wait)');
+  expect(host.States['WaitUntilRebooted?'].Default).toBe('HostReady');
+  expect(dns.States.RegisterDns.Next).toBe('WaitForDnsSync (first wait)');
+  expect(dns.States['WaitForDnsSync?'].Default).toBe('DnsInSync');
+  // Bootstrap runs on a host whose name already resolves.
+  expect(provision.States.HostAndDns.Next).toBe('Bootstrap?');
   expect(provision.States['Bootstrap?']).toMatchObject({
     Choices: [{ Variable: '$.config.bootstrap', IsPresent: true, Next: 'RunBootstrap' }],
     Default: 'NoBootstrap',
   });
-  expect(provision.States.RunBootstrap.Next).toBe('WaitForBootstrap');
+  expect(provision.States.RunBootstrap.Next).toBe('WaitForBootstrap (first wait)');
   expect(provision.States['WaitForBootstrap?'].Default).toBe('Done');
   expect(provision.States.NoBootstrap.Next).toBe('Done');
 });
@@ -67,30 +75,40 @@ test('any failure in Provision goes to RollBack, then fails with the original er
   expect(create.States.ValidateInput.Catch).toBeUndefined();
 });
 
-test('every poll loop waits between checks, is bounded, and times out with PollTimeout', () => {
-  for (const [name, max] of [
-    ['WaitUntilRunning', CREATE_MAX_ATTEMPTS.running],
-    ['WaitUntilManaged', CREATE_MAX_ATTEMPTS.managed],
-    ['WaitForHostname', CREATE_MAX_ATTEMPTS.hostname],
-    ['WaitUntilRebooted', CREATE_MAX_ATTEMPTS.rebooted],
-    ['WaitForBootstrap', CREATE_MAX_ATTEMPTS.bootstrap],
-  ] as const) {
-    const states = allStates(create);
+test('every poll loop first waits the expected time, then what its check says, is bounded, and times out', () => {
+  const loops = [
+    [create, 'WaitUntilRunning', CREATE_MAX_ATTEMPTS.running, EXPECTED_LATENCY.running, '$.config'],
+    [
+      create,
+      'WaitUntilManaged',
+      CREATE_MAX_ATTEMPTS.managed,
+      EXPECTED_LATENCY.agentOnline - EXPECTED_LATENCY.running,
+      '$.config',
+    ],
+    [create, 'WaitForDnsSync', CREATE_MAX_ATTEMPTS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.config'],
+    [create, 'WaitForHostname', CREATE_MAX_ATTEMPTS.hostname, EXPECTED_LATENCY.runCommand, '$.config'],
+    [create, 'WaitUntilRebooted', CREATE_MAX_ATTEMPTS.rebooted, EXPECTED_LATENCY.agentAfterReboot, '$.config'],
+    [create, 'WaitForBootstrap', CREATE_MAX_ATTEMPTS.bootstrap, EXPECTED_LATENCY.runCommand, '$.config'],
+    [destroy, 'WaitUntilTerminated', DESTROY_MAX_ATTEMPTS.terminated, EXPECTED_LATENCY.terminated, '$.target'],
+    [destroy, 'WaitForDnsSync', DESTROY_MAX_ATTEMPTS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.target'],
+  ] as const;
+  for (const [definition, name, max, firstWait, settings] of loops) {
+    const states = allStates(definition);
+    expect(states[`${name} (first wait)`]).toMatchObject({ Type: 'Wait', Seconds: firstWait, Next: name });
+    const check = states[name] as unknown as { Parameters: Record<string, unknown>; ResultPath: string };
+    expect(check.Parameters).toMatchObject({ 'interval.$': `${settings}.pollIntervalSeconds` });
+    const slot = check.ResultPath;
     const choice = states[`${name}?`] as unknown as { Choices: Array<Record<string, unknown>> };
     expect(choice.Choices[0]).toMatchObject({
       And: [{ StringEquals: 'WAITING' }, { NumericGreaterThanEquals: max }].map((c) => expect.objectContaining(c)),
       Next: `${name} timed out`,
     });
     expect(choice.Choices[1]).toMatchObject({ StringEquals: 'WAITING', Next: `${name} (wait)` });
-    expect(states[`${name} (wait)`]).toMatchObject({
-      Type: 'Wait',
-      SecondsPath: '$.config.pollIntervalSeconds',
-      Next: name,
-    });
+    expect(states[`${name} (wait)`]).toMatchObject({ Type: 'Wait', SecondsPath: `${slot}.waitSeconds`, Next: name });
     expect(states[`${name} timed out`]).toMatchObject({ Type: 'Fail', Error: 'PollTimeout' });
   }
-  expect(allStates(destroy)['WaitUntilTerminated (wait)']).toMatchObject({
-    SecondsPath: '$.target.pollIntervalSeconds',
+  expect((allStates(create).WaitUntilRebooted as unknown as { Parameters: unknown }).Parameters).toMatchObject({
+    commandSeconds: EXPECTED_LATENCY.runCommand,
   });
 });
 
@@ -114,21 +132,23 @@ test('every Lambda task retries Lambda service errors and throttling with backof
   }
 });
 
-test('destroy chain: ResolveHost → [Terminate → WaitUntilTerminated] → [RemoveDns → WaitForDnsSync] → Done', () => {
+test('destroy chain: ResolveHost → ([Terminate → WaitUntilTerminated] ‖ [RemoveDns → WaitForDnsSync]) → Done', () => {
   expect(destroy.StartAt).toBe('ResolveHost');
-  expect(destroy.States.ResolveHost.Next).toBe('HasInstance?');
-  expect(destroy.States['HasInstance?']).toMatchObject({
+  expect(destroy.States.ResolveHost.Next).toBe('Teardown');
+  expect(destroy.States.Teardown.Next).toBe('Done');
+  const [instance, record] = teardown;
+  expect(instance.States['HasInstance?']).toMatchObject({
     Choices: [{ Variable: '$.target.instanceId', IsPresent: true, Next: 'TerminateInstance' }],
-    Default: 'HasRecord?',
+    Default: 'NoInstance',
   });
-  expect(destroy.States.TerminateInstance.Next).toBe('WaitUntilTerminated');
-  expect(destroy.States['WaitUntilTerminated?'].Default).toBe('HasRecord?');
-  expect(destroy.States['HasRecord?']).toMatchObject({
+  expect(instance.States.TerminateInstance.Next).toBe('WaitUntilTerminated (first wait)');
+  expect(instance.States['WaitUntilTerminated?'].Default).toBe('InstanceGone');
+  expect(record.States['HasRecord?']).toMatchObject({
     Choices: [{ Variable: '$.target.record', IsPresent: true, Next: 'RemoveDns' }],
-    Default: 'Done',
+    Default: 'NoRecord',
   });
-  expect(destroy.States.RemoveDns.Next).toBe('WaitForDnsSync');
-  expect(destroy.States['WaitForDnsSync?'].Default).toBe('Done');
+  expect(record.States.RemoveDns.Next).toBe('WaitForDnsSync (first wait)');
+  expect(record.States['WaitForDnsSync?'].Default).toBe('RecordGone');
 });
 
 test('every resolved definition passes asl-validator', () => {

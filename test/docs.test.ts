@@ -18,7 +18,8 @@ test('every state of both machines is drawn, with every transition and catch', (
   for (const name of [
     'ValidateInput',
     'Provision',
-    'AgentAndDns',
+    'HostAndDns',
+    'WaitUntilRebooted (first wait): 40 s',
     'WaitUntilRebooted (wait)',
     'RollBack',
     'CreateFailed',
@@ -28,7 +29,8 @@ test('every state of both machines is drawn, with every transition and catch', (
   expect(chart).toMatch(/s_Provision -\.->\|"catch States\.ALL"\| s_RollBack/);
   expect(chart).toContain('s_RollBack --> s_CreateFailed');
   expect(mermaidOf(destroy)).toContain('s_HasInstance_ -->|"target.instanceId present"| s_TerminateInstance');
-  expect(mermaidOf(destroy)).toContain('s_HasInstance_ -->|otherwise| s_HasRecord_');
+  expect(mermaidOf(destroy)).toContain('s_HasInstance_ -->|otherwise| s_NoInstance');
+  expect(mermaidOf(destroy)).toContain('subgraph s_Teardown["Teardown (parallel)"]');
 });
 
 test('conditions read as people write them', () => {

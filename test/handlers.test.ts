@@ -181,7 +181,7 @@ test('RegisterDns CREATEs, and a name somebody else took meanwhile is HostnameTa
   const state: CreateState = {
     config,
     instance,
-    running: { status: 'DONE', attempt: 1, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+    running: { status: 'DONE', attempt: 1, waitSeconds: 5, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
   };
   route53
     .on(ChangeResourceRecordSetsCommand)
@@ -225,7 +225,7 @@ test('RegisterDns retried after a lost response finds its own record and waits o
   const state: CreateState = {
     config,
     instance,
-    running: { status: 'DONE', attempt: 1, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+    running: { status: 'DONE', attempt: 1, waitSeconds: 5, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
   };
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
     if (input.ChangeBatch.Changes[0].Action === 'UPSERT') {
@@ -264,14 +264,26 @@ describe('WaitUntilRebooted', () => {
   const before: CreateState = {
     config,
     instance,
-    hostnameResult: { status: 'DONE', attempt: 1, bootId: 'boot-1' },
+    hostnameResult: { status: 'DONE', attempt: 1, waitSeconds: 5, bootId: 'boot-1' },
   };
 
-  test('agent Online: sends the read-only probe and keeps waiting', async () => {
+  test("agent not back yet: waits the operator's interval", async () => {
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .resolves({ InstanceInformationList: [{ PingStatus: 'ConnectionLost' }] });
+    const result = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 5, commandSeconds: 2 });
+    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 5 });
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test('agent Online: sends the read-only probe and looks again when a command is usually done', async () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ PingStatus: 'Online' }] });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'probe-1' } });
-    const result = await waitUntilRebooted({ state: before, slot: 'rebooted' });
-    expect(result).toEqual({ status: 'WAITING', attempt: 1, probeCommandId: 'probe-1' });
+    const result = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 5, commandSeconds: 2 });
+    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 2, probeCommandId: 'probe-1' });
+    // An operator's shorter interval still wins: the probe's figure only ever shortens the wait.
+    const fast = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 0, commandSeconds: 2 });
+    expect(fast).toMatchObject({ waitSeconds: 0 });
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
       DocumentName: 'AWS-RunShellScript',
       InstanceIds: [instance.instanceId],
@@ -279,7 +291,10 @@ describe('WaitUntilRebooted', () => {
   });
 
   test('the same boot id means no reboot yet; a new one with the fqdn is done', async () => {
-    const probing = { ...before, rebooted: { status: 'WAITING' as const, attempt: 3, probeCommandId: 'probe-1' } };
+    const probing = {
+      ...before,
+      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, probeCommandId: 'probe-1' },
+    };
     ssm
       .on(GetCommandInvocationCommand)
       .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-1\nhostname=web1.example.internal\n' });
@@ -297,7 +312,10 @@ describe('WaitUntilRebooted', () => {
   });
 
   test('a new boot with another hostname is RebootNotVerified', async () => {
-    const probing = { ...before, rebooted: { status: 'WAITING' as const, attempt: 3, probeCommandId: 'probe-1' } };
+    const probing = {
+      ...before,
+      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, probeCommandId: 'probe-1' },
+    };
     ssm
       .on(GetCommandInvocationCommand)
       .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nhostname=ip-10-0-1-4\n' });

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { cdkContext } from '../src/cli/synth';
+import { allStates, definitionOf } from '../src/cli/template';
 import { TEMPLATE_PATH } from './support/deployment';
 
 function build(props: ConstructorParameters<typeof InstanceLifecycleStack>[2] = {}) {
@@ -36,6 +37,19 @@ test('outputs: both state machine ARNs and the defaults parameter', () => {
 test('bad configuration fails the synth with the field named', () => {
   expect(() => build({ defaults: { instanceType: 'huge;rm' } })).toThrow(/instanceType/);
   expect(() => build({ hostedZoneIds: ['not-a-zone'] })).toThrow(/hostedZoneIds/);
+  expect(() => build({ expectedLatency: { agentOnline: 2.5 } })).toThrow(/expectedSeconds.agentOnline/);
+  expect(() => build({ expectedLatency: { running: 60, agentOnline: 45 } })).toThrow(/agentOnline/);
+  expect(() => build({ expectedLatency: { boot: 9 } as never })).toThrow(/unknown key boot/);
+});
+
+test("a deployment's own expected latency sets each poll's first wait", () => {
+  const json = build({ expectedLatency: { agentOnline: 75, terminated: 50 } }).template.toJSON() as never;
+  const firstWait = (prefix: string, poll: string) =>
+    Object.fromEntries(allStates(definitionOf(json, prefix)))[`${poll} (first wait)`]?.Seconds;
+  // The agent's wait counts from `running` (18 s by default): 75 - 18.
+  expect(firstWait('CreateVm', 'WaitUntilManaged')).toBe(57);
+  expect(firstWait('CreateVm', 'WaitUntilRunning')).toBe(18);
+  expect(firstWait('DestroyVm', 'WaitUntilTerminated')).toBe(50);
 });
 
 test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement says why', () => {

@@ -50,12 +50,20 @@ export interface CreateConfig {
 export interface PollResult {
   readonly status: 'WAITING' | 'DONE';
   readonly attempt: number;
+  /** Seconds the poll waits before the next check. */
+  readonly waitSeconds: number;
 }
 
-/** The event a poll check receives: the whole state and the key its own previous result sits under. */
+/**
+ * The event a poll check receives: the whole state, the key its own previous result sits under,
+ * the operator's seconds between checks, and what the poll fragment adds for this check.
+ */
 export interface PollEvent<S> {
   readonly state: S;
   readonly slot: string;
+  readonly interval?: number;
+  /** WaitUntilRebooted: the seconds a probe command usually takes. */
+  readonly commandSeconds?: number;
 }
 
 export interface LaunchResult {

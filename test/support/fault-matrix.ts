@@ -68,12 +68,12 @@ const DESTROY_STEPS: Array<StepFaults & { rerun: 'SUCCEEDED' | 'HostNotFound' }>
     throttledWith: 'RequestLimitExceeded',
     rerun: 'SUCCEEDED',
   },
-  // moto terminates at once: the instance is gone, the record is left for the rerun.
+  // The instance was terminated and its record removed side by side: nothing is left to do.
   {
     step: 'WaitUntilTerminated',
     lostOn: 'DescribeInstances',
     throttledWith: 'RequestLimitExceeded',
-    rerun: 'SUCCEEDED',
+    rerun: 'HostNotFound',
   },
   { step: 'RemoveDns', lostOn: 'ChangeResourceRecordSets', throttledWith: 'Throttling', rerun: 'SUCCEEDED' },
   // The record is already deleted when the wait for its change is throttled: nothing is left to do.
