@@ -33,11 +33,26 @@ export interface StepEvent {
   durationMs: number;
   error?: string;
   cause?: string;
+  /** The state's input as it was entered. */
+  input?: unknown;
 }
 
-export type ExecutionResult =
-  | { status: 'SUCCEEDED'; output: unknown; executionId: string }
-  | { status: 'FAILED'; error: string; cause: string; executionId: string };
+export type ExecutionResult = (
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: string; cause: string }
+) & {
+  executionId: string;
+  /** States entered plus retries: what Step Functions bills a Standard workflow for. */
+  stateTransitions: number;
+};
+
+/** Ways to watch or steer one run: the benchmark keeps virtual time through them. */
+export interface RunHooks {
+  /** Runs each Task: `state` is its name, `invoke` its handler (or child execution) on its input. */
+  task?(state: string, invoke: () => Promise<unknown>): Promise<unknown>;
+  /** The run's `waitTimeOverrides` (milliseconds by Wait state name), instead of `waitMs` for all. */
+  waits?(definition: AslDefinition): Record<string, number>;
+}
 
 export interface LocalEngineOptions {
   /** AWS_ENDPOINT_URL of a running emulator. */
@@ -166,7 +181,12 @@ export class LocalEngine {
     return this.deployment.definitions[workflow];
   }
 
-  async run(workflow: Workflow, input: unknown, onStep?: (event: StepEvent) => void): Promise<ExecutionResult> {
+  async run(
+    workflow: Workflow,
+    input: unknown,
+    onStep?: (event: StepEvent) => void,
+    hooks: RunHooks = {},
+  ): Promise<ExecutionResult> {
     // The handlers find the emulator through the process environment: one engine per process.
     if (process.env.AWS_ENDPOINT_URL !== this.options.endpoint) {
       throw new Error(
@@ -178,9 +198,16 @@ export class LocalEngine {
     const tasks = this.deployment.tasks[workflow];
     const overrides: Overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
-        [...tasks].map(([name, target]) => [name, this.runnerFor(target, onStep) as unknown as TaskHandler]),
+        [...tasks].map(([name, target]) => {
+          const runner = this.runnerFor(target, onStep);
+          const task = hooks.task;
+          const handler = task ? (event: unknown) => task(name, () => runner(event)) : runner;
+          return [name, handler as unknown as TaskHandler];
+        }),
       ),
-      waitTimeOverrides: Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
+      waitTimeOverrides:
+        hooks.waits?.(definition) ??
+        Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
       retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
     };
     const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
@@ -199,17 +226,18 @@ export class LocalEngine {
     const follow = followEvents(execution.eventLogs as AsyncIterable<RawEvent>, onStep);
     try {
       const output = await execution.result;
-      await follow;
-      return { status: 'SUCCEEDED', output, executionId };
+      const { transitions } = await follow;
+      return { status: 'SUCCEEDED', output, executionId, stateTransitions: transitions };
     } catch (error) {
       // The execution's own failure event carries the error and cause as Step Functions reports them.
-      const failed = await follow.catch(() => undefined);
+      const { failed, transitions } = await follow.catch(() => ({ failed: undefined, transitions: 0 }));
       const e = error as Error;
       return {
         status: 'FAILED',
         error: failed?.Error ?? e.name,
         cause: failed?.Cause === undefined ? e.message : String(failed.Cause),
         executionId,
+        stateTransitions: transitions,
       };
     }
   }
@@ -218,7 +246,7 @@ export class LocalEngine {
 interface RawEvent {
   type: string;
   timestamp: number;
-  state?: { name: string; type: string };
+  state?: { name: string; type: string; input?: unknown };
   Error?: string;
   Cause?: unknown;
 }
@@ -229,20 +257,25 @@ function waitStates(definition: AslDefinition): string[] {
     .map(([name]) => name);
 }
 
-/** Reports each finished state; resolves with the ExecutionFailed event, if the execution failed. */
+/**
+ * Reports each finished state; resolves with the ExecutionFailed event, if the execution failed,
+ * and the state transitions: every state entered, in branches too, and every retry.
+ */
 async function followEvents(
   events: AsyncIterable<RawEvent>,
   onStep?: (event: StepEvent) => void,
-): Promise<RawEvent | undefined> {
-  const entered = new Map<string, number>();
+): Promise<{ failed?: RawEvent; transitions: number }> {
+  const entered = new Map<string, { timestamp: number; input: unknown }>();
   const caught = new Set<string>();
   let failed: RawEvent | undefined;
+  let transitions = 0;
   for await (const event of events) {
     if (event.type === 'ExecutionFailed') failed = event;
     const state = event.state;
     if (!state) continue;
+    if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
     if (event.type === 'StateEntered') {
-      entered.set(state.name, event.timestamp);
+      entered.set(state.name, { timestamp: event.timestamp, input: state.input });
       caught.delete(state.name);
       continue;
     }
@@ -257,10 +290,11 @@ async function followEvents(
       name: state.name,
       type: state.type,
       status,
-      durationMs: event.timestamp - (entered.get(state.name) ?? event.timestamp),
+      durationMs: event.timestamp - (entered.get(state.name)?.timestamp ?? event.timestamp),
+      input: entered.get(state.name)?.input,
       error: event.Error,
       cause: event.Cause === undefined ? undefined : String(event.Cause),
     });
   }
-  return failed;
+  return { failed, transitions };
 }

@@ -22,6 +22,9 @@ export interface Template {
 
 export interface LambdaBundle {
   logicalId: string;
+  /** The step it implements, as its logs and user agent name it: `StepsRegisterDnsAB12CD34` → RegisterDns. */
+  step: string;
+  memoryMb: number;
   /** The bundle `cdk synth` wrote (cdk.out/asset.<hash>/index.js). */
   file: string;
   handlerName: string;
@@ -145,6 +148,8 @@ export function loadDeployment(templatePath: string): LocalDeployment {
       {}) as Record<string, unknown>;
     return {
       logicalId,
+      step: logicalId.replace(/^Steps/, '').replace(/[0-9A-F]{8}$/, ''),
+      memoryMb: Number(fn.Properties?.MemorySize ?? 128),
       file: path.join(outdir, String(fn.Metadata?.['aws:asset:path']), `${file}.js`),
       handlerName,
       environment: Object.fromEntries(
