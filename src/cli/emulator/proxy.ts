@@ -6,6 +6,7 @@ import { Guests, type Invocation } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
+import type { Timeline } from './timeline';
 
 export interface ProxyOptions {
   motoUrl: string;
@@ -47,6 +48,8 @@ export class EmulatorProxy {
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
   private server?: Server;
+  /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
+  timeline?: Timeline;
 
   constructor(private readonly options: ProxyOptions) {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
@@ -154,7 +157,10 @@ export class EmulatorProxy {
       const zoneId = zoneIdOfPath(path);
       const refused = zoneId ? await refusal(this.options.motoUrl, zoneId, parseChanges(body)) : undefined;
       if (refused) return errorResponse(op, 'InvalidChangeBatch', refused, 400);
-      return this.forward(req, path, body);
+      const reply = await this.forward(req, path, body);
+      const changeId = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(reply.body)?.[1];
+      if (reply.status === 200 && changeId) this.timeline?.changeRecords(changeId, op.step);
+      return reply;
     };
     const result = this.route53Queue.then(run, run);
     this.route53Queue = result.catch(() => undefined);
@@ -187,44 +193,72 @@ export class EmulatorProxy {
     const reply = await this.forward(req, path, body);
     if (reply.status !== 200) return reply;
     if (token) this.launches.set(token, reply);
+    const ids = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(([, id]) => id);
+    for (const id of ids) this.timeline?.launch(id, site.step);
     if (this.faults.take('instance-fails', site)) {
-      const ids = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(([, id]) => id);
       await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
       for (const id of ids) this.failedLaunches.add(id);
     }
     return reply;
   }
 
-  /** Gives instances a failed launch terminated the reason EC2 would: insufficient capacity. */
-  private explainFailedLaunches(reply: WireResponse): void {
-    for (const id of this.failedLaunches) {
-      const start = reply.body.indexOf(`<instanceId>${id}</instanceId>`);
-      if (start < 0) continue;
+  /** Rewrites the `<item>` of each instance in a DescribeInstances reply for which `edit` returns new XML. */
+  private editInstances(reply: WireResponse, edit: (id: string, item: string) => string | undefined): void {
+    const starts = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)];
+    for (const match of starts.reverse()) {
+      const start = match.index ?? 0;
       const next = reply.body.indexOf('<instanceId>i-', start + 1);
       const end = next < 0 ? reply.body.length : next;
-      const item = reply.body
-        .slice(start, end)
-        .replace(
-          /<stateReason>[\s\S]*?<\/stateReason>/,
-          `<stateReason><code>${CAPACITY_REASON.code}</code><message>${CAPACITY_REASON.message}</message></stateReason>`,
-        )
-        .replace(/<reason>[\s\S]*?<\/reason>/, `<reason>${CAPACITY_REASON.message}</reason>`);
-      reply.body = reply.body.slice(0, start) + item + reply.body.slice(end);
+      const item = edit(match[1], reply.body.slice(start, end));
+      if (item !== undefined) reply.body = reply.body.slice(0, start) + item + reply.body.slice(end);
     }
+  }
+
+  /**
+   * What moto's DescribeInstances cannot say: why a failed launch was terminated (insufficient
+   * capacity), and, on a timeline, that an instance is still pending or shutting down.
+   */
+  private describeInstances(reply: WireResponse, step: string | undefined): void {
+    this.editInstances(reply, (id, item) => {
+      let edited = item;
+      if (this.failedLaunches.has(id)) {
+        edited = edited
+          .replace(
+            /<stateReason>[\s\S]*?<\/stateReason>/,
+            `<stateReason><code>${CAPACITY_REASON.code}</code><message>${CAPACITY_REASON.message}</message></stateReason>`,
+          )
+          .replace(/<reason>[\s\S]*?<\/reason>/, `<reason>${CAPACITY_REASON.message}</reason>`);
+      }
+      const actual = /<instanceState>\s*<code>\d+<\/code>\s*<name>([a-z-]+)<\/name>/.exec(edited)?.[1];
+      if (this.timeline && actual) {
+        const { name, code } = this.timeline.instanceState(id, actual, step);
+        edited = edited.replace(
+          /<instanceState>\s*<code>\d+<\/code>\s*<name>[a-z-]+<\/name>/,
+          `<instanceState><code>${code}</code><name>${name}</name>`,
+        );
+      }
+      return edited === item ? undefined : edited;
+    });
   }
 
   /** Side effects moto cannot model: reboots, and what the project's scripts do inside the guest. */
   private async observe(op: Operation, site: CallSite, reply: WireResponse): Promise<void> {
     const { body } = site;
     if (op.name === 'DescribeInstances') {
-      this.explainFailedLaunches(reply);
+      this.describeInstances(reply, op.step);
     } else if (op.name === 'GetChange') {
-      if (this.faults.take('dns-pending', site))
+      const changeId = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(reply.body)?.[1] ?? '';
+      const propagating = this.timeline && !this.timeline.changeInSync(changeId, op.step);
+      if (this.faults.take('dns-pending', site) || propagating)
         reply.body = reply.body.replace('<Status>INSYNC</Status>', '<Status>PENDING</Status>');
     } else if (op.name === 'RebootInstances') {
-      for (const [key, id] of new URLSearchParams(body)) {
-        if (key.startsWith('InstanceId.')) this.guests.reboot(id, this.rebootOfflinePolls);
+      for (const id of instanceIdsOf(body)) {
+        // On a timeline the agent's absence is a span of virtual time, not a number of polls.
+        this.guests.reboot(id, this.timeline ? 0 : this.rebootOfflinePolls);
+        this.timeline?.reboot(id, op.step);
       }
+    } else if (op.name === 'TerminateInstances') {
+      for (const id of instanceIdsOf(body)) this.timeline?.terminate(id, op.step);
     } else if (op.name === 'SendCommand') {
       await this.sendCommand(site, reply);
     } else if (op.name === 'GetCommandInvocation') {
@@ -232,6 +266,11 @@ export class EmulatorProxy {
       const invocation = this.invocations.get(`${request.CommandId}/${request.InstanceId}`);
       if (!invocation) return;
       const payload = JSON.parse(reply.body) as Record<string, unknown>;
+      if (this.timeline && !this.timeline.commandDone(request.CommandId, op.step)) {
+        Object.assign(payload, { Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 });
+        reply.body = JSON.stringify(payload);
+        return;
+      }
       Object.assign(payload, {
         Status: invocation.status,
         StatusDetails: invocation.status,
@@ -247,6 +286,7 @@ export class EmulatorProxy {
     const { body } = site;
     const request = JSON.parse(body) as { InstanceIds?: string[]; Parameters?: { commands?: string[] } };
     const commandId = (JSON.parse(reply.body) as { Command?: { CommandId?: string } }).Command?.CommandId ?? '';
+    this.timeline?.sendCommand(commandId, site.step);
     const commands = request.Parameters?.commands ?? [];
     const instanceIds = request.InstanceIds ?? [];
     this.commands.push({ commandId, instanceIds, commands });
@@ -293,7 +333,8 @@ export class EmulatorProxy {
       const instanceId = instance.InstanceId ?? '';
       if (this.faults.take('agent-offline', { ...site, body: instanceId })) continue;
       const guest = this.guests.get(instanceId, instance.PrivateDnsName ?? instanceId);
-      let pingStatus = 'Online';
+      let pingStatus = this.timeline?.agentStatus(instanceId, site.step) ?? 'Online';
+      if (pingStatus === 'NotRegistered') continue;
       if (guest.offlinePolls > 0) {
         guest.offlinePolls -= 1;
         pingStatus = 'ConnectionLost';
@@ -349,4 +390,9 @@ export class EmulatorProxy {
         return send(404, { error: `no emulator route ${route}` });
     }
   }
+}
+
+/** `InstanceId.N` values of an EC2 query-protocol request. */
+function instanceIdsOf(body: string): string[] {
+  return [...new URLSearchParams(body)].filter(([key]) => key.startsWith('InstanceId.')).map(([, id]) => id);
 }
