@@ -1,0 +1,274 @@
+/**
+ * `npm run bench`: time to ready and cost per host, measured without an AWS account.
+ *
+ *   npm run bench -- [--json] [--running 18] [--agent-online 45] [--dns-in-sync 30] [--run-command 2]
+ *                    [--agent-after-reboot 40] [--terminated 30] [--lambda-ms 100]
+ *                    [--init-runs 10] [--wall-runs 5]
+ *
+ * 1. One create and one destroy of the synthesized state machines on the local engine, with AWS's
+ *    delays (the reference profile, or the flags) and every Wait in virtual time: simulated
+ *    seconds, the lower bound (the critical path with no polling delay), state transitions, Lambda
+ *    invocations, GB-seconds and cost at list prices.
+ * 2. Each Lambda bundle: its size, and its cold-start initialisation (median of fresh processes).
+ * 3. The local engine's wall time for one create and one destroy at zero latency (median).
+ *
+ * Progress goes to stderr; the table (or, with --json, one JSON object) to stdout. Exit code 0
+ * when it ran, 1 when a run failed, 2 on bad flags. Missed targets are reported, not fatal.
+ */
+import { parseArgs } from 'node:util';
+import { type BundleFigures, measureBundles, median } from '../src/bench/bundles';
+import {
+  type BenchProfile,
+  PRICES,
+  REFERENCE_PROFILE,
+  type RunFigures,
+  type SimulatedRun,
+  simulate,
+} from '../src/bench/measure';
+import { startEmulator } from '../src/cli/emulator';
+import { LocalEngine } from '../src/cli/local-engine';
+import { readableCause } from '../src/cli/output';
+import { synthesize } from '../src/cli/synth';
+import type { LambdaBundle } from '../src/cli/template';
+
+const ZONE = 'bench.internal';
+
+/** The promises the design makes under the reference profile. */
+const TARGETS = {
+  createWithinLowerBoundSeconds: 5,
+  createTransitions: 60,
+  destroyTransitions: 25,
+  createCostUsd: 0.0015,
+  bundleBytes: 100 * 1024,
+  bundleInitMs: 100,
+};
+
+const FLAGS: Record<keyof BenchProfile, string> = {
+  running: 'running',
+  agentOnline: 'agent-online',
+  dnsInSync: 'dns-in-sync',
+  runCommand: 'run-command',
+  agentAfterReboot: 'agent-after-reboot',
+  terminated: 'terminated',
+  lambda: 'lambda-ms',
+};
+
+function usage(problem: string): never {
+  console.error(`${problem}
+usage: npm run bench -- [--json] [--running S] [--agent-online S] [--dns-in-sync S] [--run-command S]
+                        [--agent-after-reboot S] [--terminated S] [--lambda-ms MS] [--init-runs N] [--wall-runs N]
+Seconds are whole or decimal, from 0; the defaults are the reference profile.`);
+  process.exit(2);
+}
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      'init-runs': { type: 'string', default: '10' },
+      'wall-runs': { type: 'string', default: '5' },
+      ...Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+    },
+  });
+  const profile = { ...REFERENCE_PROFILE };
+  for (const [key, flag] of Object.entries(FLAGS) as Array<[keyof BenchProfile, string]>) {
+    const raw = values[flag as keyof typeof values];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) usage(`--${flag} must be a number from 0, got ${raw}`);
+    profile[key] = key === 'lambda' ? value / 1000 : value;
+  }
+  const initRuns = Number(values['init-runs']);
+  const wallRuns = Number(values['wall-runs']);
+  if (!Number.isInteger(initRuns) || initRuns < 1) usage('--init-runs must be a whole number from 1');
+  if (!Number.isInteger(wallRuns) || wallRuns < 1) usage('--wall-runs must be a whole number from 1');
+  return { json: Boolean(values.json), profile, initRuns, wallRuns };
+}
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+function failed(run: SimulatedRun | { result: SimulatedRun['result'] }, what: string): never {
+  const { result } = run;
+  if (result.status === 'FAILED') console.error(`${what} failed: ${result.error}: ${readableCause(result.cause)}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { json, profile, initRuns, wallRuns } = parse();
+  const started = Date.now();
+  progress('synthesizing the app…');
+  const { templatePath } = synthesize();
+  progress('starting the emulator…');
+  const emulator = await startEmulator({ zones: [ZONE] });
+  let simulated: { create: SimulatedRun; destroy: SimulatedRun };
+  const wall: { create: number[]; destroy: number[] } = { create: [], destroy: [] };
+  const unique = new Map<string, LambdaBundle>();
+  try {
+    const engine = new LocalEngine({ endpoint: emulator.url, templatePath });
+    for (const tasks of Object.values(engine.deployment.tasks)) {
+      for (const target of tasks.values()) if ('file' in target) unique.set(target.file, target);
+    }
+    progress('simulating one create and one destroy under the profile…');
+    const input = { hostname: 'bench', dnsZone: ZONE };
+    const create = await simulate(engine, emulator.proxy, 'create', input, profile);
+    if (create.result.status !== 'SUCCEEDED') failed(create, 'the simulated create');
+    const destroy = await simulate(engine, emulator.proxy, 'destroy', input, profile);
+    if (destroy.result.status !== 'SUCCEEDED') failed(destroy, 'the simulated destroy');
+    for (const run of [create, destroy]) {
+      if (run.unattributedCalls > 0) throw new Error(`${run.unattributedCalls} AWS calls had no branch clock`);
+    }
+    simulated = { create, destroy };
+
+    for (let i = 1; i <= wallRuns; i++) {
+      progress(`local engine at zero latency: create and destroy ${i}/${wallRuns}…`);
+      const hostInput = { hostname: `wall${i}`, dnsZone: ZONE };
+      for (const workflow of ['create', 'destroy'] as const) {
+        const t0 = performance.now();
+        const result = await engine.run(workflow, hostInput);
+        wall[workflow].push(performance.now() - t0);
+        if (result.status !== 'SUCCEEDED') failed({ result }, `the zero-latency ${workflow}`);
+      }
+    }
+  } finally {
+    await emulator.stop();
+  }
+
+  const bundles = measureBundles(
+    [...unique.values()].sort((a, b) => a.step.localeCompare(b.step)),
+    initRuns,
+    (bundle) => progress(`cold start of ${bundle.step}: ${initRuns} fresh processes…`),
+  );
+
+  const figures = (run: SimulatedRun): RunFigures & { ratio: number; gbSeconds: number } => ({
+    simulatedSeconds: round(run.simulatedSeconds, 1),
+    lowerBoundSeconds: round(run.lowerBoundSeconds, 1),
+    ratio: round(run.simulatedSeconds / run.lowerBoundSeconds, 3),
+    stateTransitions: run.stateTransitions,
+    lambdaInvocations: run.lambdaInvocations,
+    gbSeconds: round(run.gbSeconds, 4),
+    costUsd: round(run.costUsd, 7),
+  });
+  const report = {
+    profile: { ...profile, lambda: undefined, lambdaMs: profile.lambda * 1000 },
+    create: figures(simulated.create),
+    destroy: figures(simulated.destroy),
+    bundles: bundles.map((b) => ({ ...b, initMs: round(b.initMs, 1), sdkInitMs: round(b.sdkInitMs, 1) })),
+    localWallMs: { create: Math.round(median(wall.create)), destroy: Math.round(median(wall.destroy)) },
+    targets: targetsOf(simulated.create, simulated.destroy, bundles),
+    benchSeconds: round((Date.now() - started) / 1000, 1),
+  };
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  console.log(table(report, simulated.create));
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function targetsOf(create: SimulatedRun, destroy: SimulatedRun, bundles: BundleFigures[]) {
+  const biggest = bundles.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const slowest = bundles.reduce((a, b) => (b.initMs > a.initMs ? b : a));
+  const gap = create.simulatedSeconds - create.lowerBoundSeconds;
+  return [
+    {
+      target: `create within ${TARGETS.createWithinLowerBoundSeconds} s of the lower bound`,
+      measured: `${gap.toFixed(1)} s over`,
+      met: gap <= TARGETS.createWithinLowerBoundSeconds,
+    },
+    {
+      target: `at most ${TARGETS.createTransitions} state transitions per create`,
+      measured: String(create.stateTransitions),
+      met: create.stateTransitions <= TARGETS.createTransitions,
+    },
+    {
+      target: `at most ${TARGETS.destroyTransitions} state transitions per destroy`,
+      measured: String(destroy.stateTransitions),
+      met: destroy.stateTransitions <= TARGETS.destroyTransitions,
+    },
+    {
+      target: `at most $${TARGETS.createCostUsd} per create`,
+      measured: `$${create.costUsd.toFixed(6)}`,
+      met: create.costUsd <= TARGETS.createCostUsd,
+    },
+    {
+      target: `every bundle at most ${TARGETS.bundleBytes / 1024} KB`,
+      measured: `largest ${biggest.name} ${(biggest.bytes / 1024).toFixed(1)} KB`,
+      met: biggest.bytes <= TARGETS.bundleBytes,
+    },
+    {
+      target: `every bundle initialised in at most ${TARGETS.bundleInitMs} ms`,
+      measured: `slowest ${slowest.name} ${slowest.initMs.toFixed(1)} ms`,
+      met: slowest.initMs <= TARGETS.bundleInitMs,
+    },
+  ];
+}
+
+function table(
+  report: {
+    profile: Record<string, unknown>;
+    create: RunFigures & { ratio: number; gbSeconds: number };
+    destroy: RunFigures & { ratio: number; gbSeconds: number };
+    bundles: BundleFigures[];
+    localWallMs: { create: number; destroy: number };
+    targets: Array<{ target: string; measured: string; met: boolean }>;
+    benchSeconds: number;
+  },
+  create: SimulatedRun,
+): string {
+  const p = report.profile;
+  const lines = [
+    `profile: running ${p.running} s, agent Online ${p.agentOnline} s, DNS INSYNC ${p.dnsInSync} s, ` +
+      `Run Command ${p.runCommand} s, agent back after reboot ${p.agentAfterReboot} s, terminated ${p.terminated} s, ` +
+      `Lambda ${p.lambdaMs} ms`,
+    `prices: $${PRICES.transition * 1000} per 1,000 transitions, $${PRICES.request * 1e6} per million requests, ` +
+      `$${PRICES.gbSecond} per GB-s (arm64)`,
+    '',
+    '| | simulated | lower bound | ratio | transitions | Lambda invocations | GB-s | cost |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const name of ['create', 'destroy'] as const) {
+    const r = report[name];
+    lines.push(
+      `| ${name} | ${r.simulatedSeconds.toFixed(1)} s | ${r.lowerBoundSeconds.toFixed(1)} s | ${r.ratio.toFixed(3)} | ` +
+        `${r.stateTransitions} | ${r.lambdaInvocations} | ${r.gbSeconds.toFixed(3)} | $${r.costUsd.toFixed(6)} |`,
+    );
+  }
+  lines.push('', 'create, state by state (virtual seconds):', '');
+  for (const e of [...create.timeline].sort((a, b) => a.start - b.start)) {
+    const branch = e.thread.includes('HostAndDns[1]') ? '  (DNS branch)' : '';
+    lines.push(
+      `  ${e.start.toFixed(1).padStart(6)}  ${e.state.padEnd(32)} ${e.seconds.toFixed(1).padStart(5)} s${branch}`,
+    );
+  }
+  lines.push(
+    '',
+    '| bundle | size | cold-start init (median) | of which the AWS SDK alone | SDK clients |',
+    '|---|---|---|---|---|',
+  );
+  for (const b of report.bundles) {
+    const sdk = b.sdk.map((m) => m.replace('@aws-sdk/client-', '')).join(', ') || 'none';
+    lines.push(
+      `| ${b.name} | ${(b.bytes / 1024).toFixed(1)} KB | ${b.initMs.toFixed(1)} ms | ${b.sdkInitMs.toFixed(1)} ms | ${sdk} |`,
+    );
+  }
+  lines.push(
+    '',
+    `local engine, zero latency (median): create ${report.localWallMs.create} ms, destroy ${report.localWallMs.destroy} ms`,
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...report.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'NO'} |`),
+    '',
+    `bench took ${report.benchSeconds} s`,
+  );
+  return lines.join('\n');
+}
+
+main().catch((error: Error) => {
+  console.error(`bench failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

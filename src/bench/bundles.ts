@@ -1,0 +1,69 @@
+/**
+ * Each Lambda bundle's size and cold-start initialisation: the time a fresh `node` process takes to
+ * load it (its code, and the AWS SDK clients it builds at load), with the function's own
+ * environment (NODE_OPTIONS=--enable-source-maps included), as the Lambda runtime does on a cold start.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import type { LambdaBundle } from '../cli/template';
+
+export interface BundleFigures {
+  name: string;
+  bytes: number;
+  initMs: number;
+  /** The AWS SDK packages the bundle requires (they are not bundled: the Lambda runtime has them). */
+  sdk: string[];
+  /** Loading those packages alone, without the bundle: the share of initMs that is the SDK's. */
+  sdkInitMs: number;
+}
+
+/** Loads every module named on the command line, and prints how long that took. */
+const LOAD = `
+const { performance } = require('node:perf_hooks');
+const start = performance.now();
+for (const m of process.argv.slice(1)) require(m);
+process.stdout.write(String(performance.now() - start));
+`;
+
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Milliseconds to load `modules` in a fresh process, resolved from `from`: the median of `runs` processes. */
+function loadMs(modules: string[], bundle: LambdaBundle, runs: number): number {
+  if (modules.length === 0) return 0;
+  const env = { ...process.env, AWS_REGION: 'us-east-1', ...bundle.environment, LOG_LEVEL: 'SILENT' };
+  const paths = modules.map((m) => require.resolve(m, { paths: [bundle.file] }));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['-e', LOAD, ...paths], { env, encoding: 'utf8' });
+    times.push(Number(out));
+  }
+  return median(times);
+}
+
+/** Measures each bundle; SDK-only loads are shared between bundles that require the same packages. */
+export function measureBundles(
+  bundles: LambdaBundle[],
+  runs: number,
+  onBundle: (bundle: LambdaBundle) => void = () => undefined,
+): BundleFigures[] {
+  const sdkTimes = new Map<string, number>();
+  return bundles.map((bundle) => {
+    onBundle(bundle);
+    const code = readFileSync(bundle.file, 'utf8');
+    const sdk = [...new Set([...code.matchAll(/require\("(@aws-sdk\/[a-z0-9-]+)"\)/g)].map(([, m]) => m))].sort();
+    const key = sdk.join(' ');
+    if (!sdkTimes.has(key)) sdkTimes.set(key, loadMs(sdk, bundle, runs));
+    return {
+      name: bundle.step,
+      bytes: statSync(bundle.file).size,
+      initMs: loadMs([bundle.file], bundle, runs),
+      sdk,
+      sdkInitMs: sdkTimes.get(key) ?? 0,
+    };
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * What one host costs in time and money: a create or destroy run on the local engine, every Wait
+ * and every AWS delay in virtual time (see simulation.ts and the emulator's Timeline), priced at
+ * published Step Functions and Lambda rates. Also the lower bound: the same AWS delays end to end
+ * with no polling delay at all.
+ */
+import type { EmulatorProxy } from '../cli/emulator';
+import { type LatencyProfile, Timeline } from '../cli/emulator/timeline';
+import type { ExecutionResult, LocalEngine, StepEvent } from '../cli/local-engine';
+import type { LambdaBundle, Workflow } from '../cli/template';
+import { Simulation, type TimelineEntry } from './simulation';
+
+/** AWS's delays, plus how long one step's Lambda invocation takes, in seconds. */
+export interface BenchProfile extends LatencyProfile {
+  lambda: number;
+}
+
+/**
+ * The reference profile, from published measurements: AL2023 on current instance types, Route 53
+ * propagation, a short Run Command, a warm arm64 Lambda making one or two AWS calls.
+ */
+export const REFERENCE_PROFILE: BenchProfile = {
+  running: 18,
+  agentOnline: 45,
+  dnsInSync: 30,
+  runCommand: 2,
+  agentAfterReboot: 40,
+  terminated: 30,
+  lambda: 0.1,
+};
+
+/** us-east-1 list prices. */
+export const PRICES = {
+  /** Standard workflows, per state transition. */
+  transition: 0.025 / 1000,
+  /** Lambda, per request. */
+  request: 0.2 / 1_000_000,
+  /** Lambda on arm64, per GB-second. */
+  gbSecond: 0.0000133334,
+};
+
+export interface RunFigures {
+  simulatedSeconds: number;
+  lowerBoundSeconds: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  gbSeconds: number;
+  costUsd: number;
+}
+
+export interface SimulatedRun extends RunFigures {
+  result: ExecutionResult;
+  timeline: TimelineEntry[];
+  /** AWS calls the emulator could not place on a branch's clock; 0 when the simulation is sound. */
+  unattributedCalls: number;
+}
+
+/**
+ * The critical path of each workflow under a profile, with no polling delay: every state sees
+ * AWS's work the instant it is done, and only the Lambdas that must finish before the next one
+ * starts count. A call is made as its Lambda starts.
+ *
+ * create: ValidateInput, then RunInstances; the agent is Online `agentOnline` later; the hostname
+ * command runs; the reboot; the agent is back; the probe command runs. The record is requested as
+ * soon as the address is known (RunInstances returns it) and is INSYNC `dnsInSync` later.
+ * destroy: ResolveHost, then TerminateInstances and the record's DELETE at once.
+ */
+export function lowerBound(workflow: 'create' | 'destroy', p: BenchProfile): number {
+  if (workflow === 'create') {
+    const host = p.agentOnline + p.runCommand + p.agentAfterReboot + p.runCommand;
+    return p.lambda + Math.max(host, p.dnsInSync);
+  }
+  return p.lambda + Math.max(p.terminated, p.dnsInSync);
+}
+
+export function cost(transitions: number, invocations: number, gbSeconds: number): number {
+  return transitions * PRICES.transition + invocations * PRICES.request + gbSeconds * PRICES.gbSecond;
+}
+
+/**
+ * Runs one execution with AWS's delays and every Wait in virtual time. The emulator's timeline is
+ * installed for this run only.
+ */
+export async function simulate(
+  engine: LocalEngine,
+  proxy: EmulatorProxy,
+  workflow: 'create' | 'destroy',
+  input: unknown,
+  profile: BenchProfile,
+  onStep?: (event: StepEvent) => void,
+): Promise<SimulatedRun> {
+  const simulation = new Simulation(engine.definition(workflow), profile.lambda);
+  proxy.timeline = new Timeline(profile, (step) => simulation.now(step));
+  let result: ExecutionResult;
+  try {
+    result = await engine.run(workflow, input, onStep, simulation.hooks());
+  } finally {
+    proxy.timeline = undefined;
+  }
+  const memoryGb = memoryByState(engine, workflow);
+  const tasks = simulation.timeline.filter((e) => e.kind === 'task');
+  const gbSeconds = tasks.reduce((sum, e) => sum + (memoryGb.get(e.state) ?? 0) * e.seconds, 0);
+  return {
+    result,
+    timeline: simulation.timeline,
+    unattributedCalls: simulation.unattributedCalls,
+    simulatedSeconds: simulation.elapsed,
+    lowerBoundSeconds: lowerBound(workflow, profile),
+    stateTransitions: result.stateTransitions,
+    lambdaInvocations: tasks.length,
+    gbSeconds,
+    costUsd: cost(result.stateTransitions, tasks.length, gbSeconds),
+  };
+}
+
+function memoryByState(engine: LocalEngine, workflow: Workflow): Map<string, number> {
+  return new Map(
+    [...engine.deployment.tasks[workflow]]
+      .filter((entry): entry is [string, LambdaBundle] => 'file' in entry[1])
+      .map(([state, bundle]) => [state, bundle.memoryMb / 1024]),
+  );
+}
