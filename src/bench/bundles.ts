@@ -4,7 +4,11 @@
  * environment (NODE_OPTIONS=--enable-source-maps included), as the Lambda runtime does on a cold start.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { LAMBDAS_DIR } from '../../lib/step-function';
 import type { LambdaBundle } from '../cli/template';
 
 export interface BundleFigures {
@@ -66,4 +70,52 @@ export function measureBundles(
       sdkInitMs: sdkTimes.get(key) ?? 0,
     };
   });
+}
+
+/** The same step bundled with the AWS SDK inside it (ESM builds, tree-shaken), instead of the runtime's. */
+export interface SdkBundledFigures {
+  name: string;
+  bytes: number;
+  initMs: number;
+}
+
+/**
+ * Builds each step again with the AWS SDK bundled in, as the deployed bundles are built otherwise
+ * (minified, node22, CJS), and measures it the same way: the other side of the size/cold-start
+ * trade-off.
+ */
+export function measureSdkBundled(
+  bundles: LambdaBundle[],
+  runs: number,
+  onBundle: (bundle: LambdaBundle) => void = () => undefined,
+): SdkBundledFigures[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifecycle-bench-'));
+  try {
+    return bundles.map((bundle) => {
+      onBundle(bundle);
+      const file = path.join(dir, `${bundle.step}.js`);
+      buildSync({
+        entryPoints: [path.join(LAMBDAS_DIR, `${kebab(bundle.step)}.ts`)],
+        outfile: file,
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        mainFields: ['module', 'main'],
+        loader: { '.sh': 'text' },
+        define: { 'process.env.LIFECYCLE_STEP': JSON.stringify(bundle.step) },
+        logLevel: 'error',
+      });
+      const built = { ...bundle, file };
+      return { name: bundle.step, bytes: statSync(file).size, initMs: loadMs([file], built, runs) };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** RegisterDns → register-dns: the handler file a step is built from. */
+function kebab(step: string): string {
+  return step.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`);
 }
