@@ -1,14 +1,17 @@
 import type { ExecutionResult, StepEvent } from './local-engine';
 
+/** Wide enough for the longest state name, a fleet host's included: `web12/WaitUntilTerminated (first wait)`. */
+const NAME_WIDTH = 40;
+
 /** One line per finished state, like the console's execution event list. */
 export function stepLine(event: StepEvent): string {
   const seconds = (event.durationMs / 1000).toFixed(2).padStart(7);
   const detail = event.error ? `  ${event.error}` : '';
-  return `  ${event.name.padEnd(30)} ${event.type.padEnd(9)} ${event.status.padEnd(10)} ${seconds} s${detail}`;
+  return `  ${event.name.padEnd(NAME_WIDTH)} ${event.type.padEnd(9)} ${event.status.padEnd(10)} ${seconds} s${detail}`;
 }
 
 export function header(title: string): string {
-  return `${title}\n  ${'STATE'.padEnd(30)} ${'TYPE'.padEnd(9)} ${'STATUS'.padEnd(10)} ${'DURATION'.padStart(9)}`;
+  return `${title}\n  ${'STATE'.padEnd(NAME_WIDTH)} ${'TYPE'.padEnd(9)} ${'STATUS'.padEnd(10)} ${'DURATION'.padStart(9)}`;
 }
 
 /** The cause as a person wants it: Lambda errors arrive as JSON with an errorMessage. */
