@@ -23,7 +23,9 @@ export function defineApp(app: App): InstanceLifecycleStack {
     allowForceDestroy: ctx('allowForceDestroy') === true || ctx('allowForceDestroy') === 'true',
     bootstrapDocuments: ctx('bootstrapDocuments') ?? [],
     fleetConcurrency: ctx('fleetConcurrency') === undefined ? undefined : Number(ctx('fleetConcurrency')),
-    expectedLatency: ctx('expectedSeconds') ?? {},
+    // `cdk deploy -c expectedSeconds='{"agentOnline":60}'` passes a string.
+    expectedLatency:
+      typeof ctx('expectedSeconds') === 'string' ? JSON.parse(ctx('expectedSeconds')) : ctx('expectedSeconds'),
     createTimeout: ctx('createTimeoutMinutes') ? Duration.minutes(Number(ctx('createTimeoutMinutes'))) : undefined,
   });
   if (failureTopicArn) {

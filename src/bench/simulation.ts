@@ -3,7 +3,8 @@
  * state sleeps for the seconds its definition asks for, on a virtual clock, and costs nothing in
  * real time; every Lambda invocation takes `lambdaSeconds`. Parallel branches keep clocks of their
  * own, and a branch's AWS calls are answered at its own now: the emulator's Timeline asks
- * `now(step)`, with the step that made the call (its SDK user agent).
+ * `now(step)`, with the step that made the call (its SDK user agent). A retry's backoff is not
+ * simulated: the benchmark runs without faults, and a retry would only count its transition.
  */
 import type { RunHooks } from '../cli/local-engine';
 import type { AslDefinition } from '../cli/template';
