@@ -20,7 +20,8 @@ async function check(
   const bootBefore = state.hostnameResult?.bootId;
   if (previous?.probeCommandId) {
     const result = await invocation(previous.probeCommandId, instanceId);
-    if (isRunning(result.status)) return { done: false, probeCommandId: previous.probeCommandId, waitSeconds: 1 };
+    if (isRunning(result.status))
+      return { done: false, probeCommandId: previous.probeCommandId, waitSeconds: commandSeconds };
     // A probe cut short by the reboot itself is expected: probe again once the agent is back.
     if (result.status !== 'Success') return { done: false };
     const { bootId, hostname } = parseReport(result.stdout);

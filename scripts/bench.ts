@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       )
     : undefined;
 
-  const figures = (run: SimulatedRun): RunFigures & { ratio: number; gbSeconds: number } => ({
+  const figures = (run: SimulatedRun): RunFigures & { ratio: number } => ({
     simulatedSeconds: round(run.simulatedSeconds, 1),
     lowerBoundSeconds: round(run.lowerBoundSeconds, 1),
     ratio: round(run.simulatedSeconds / run.lowerBoundSeconds, 3),
@@ -235,8 +235,8 @@ function targetsOf(create: SimulatedRun, destroy: SimulatedRun, bundles: BundleF
 function table(
   report: {
     profile: Record<string, unknown>;
-    create: RunFigures & { ratio: number; gbSeconds: number };
-    destroy: RunFigures & { ratio: number; gbSeconds: number };
+    create: RunFigures & { ratio: number };
+    destroy: RunFigures & { ratio: number };
     bundles: BundleFigures[];
     sdkBundled?: SdkBundledFigures[];
     localWallMs: { create: number; destroy: number };

@@ -36,7 +36,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Milliseconds to load `modules` in a fresh process, resolved from `from`: the median of `runs` processes. */
+/** Milliseconds to load `modules` (resolved from the bundle) in a fresh process: the median of `runs` processes. */
 function loadMs(modules: string[], bundle: LambdaBundle, runs: number): number {
   if (modules.length === 0) return 0;
   const env = { ...process.env, AWS_REGION: 'us-east-1', ...bundle.environment, LOG_LEVEL: 'SILENT' };

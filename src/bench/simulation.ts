@@ -7,7 +7,7 @@
  * simulated: the benchmark runs without faults, and a retry would only count its transition.
  */
 import type { RunHooks } from '../cli/local-engine';
-import type { AslDefinition } from '../cli/template';
+import { type AslDefinition, allStates, nestedDefinitions } from '../cli/template';
 
 /** One Task or Wait on the virtual timeline. */
 export interface TimelineEntry {
@@ -42,11 +42,10 @@ export class Simulation {
       if (this.threadOf.has(name)) throw new Error(`state ${name} appears twice: its branch is ambiguous`);
       this.threadOf.set(name, thread);
       // A Map's iterations share one clock: the benchmark runs single-host workflows only.
-      const nested = state.Branches ?? [state.ItemProcessor ?? state.Iterator].filter((d) => d !== undefined);
-      nested.forEach((branch, i) => {
+      nestedDefinitions(state).forEach((branch, i) => {
         const child = `${thread}/${name}[${i}]`;
         this.parentOf.set(child, thread);
-        this.mapThreads(branch as AslDefinition, child);
+        this.mapThreads(branch, child);
       });
     }
   }
@@ -69,8 +68,7 @@ export class Simulation {
    * and not before any branch nested in it (a Parallel ends when its last branch does).
    */
   private advanceTo(thread: string): number {
-    const parent = this.parentOf.get(thread);
-    let t = Math.max(this.clocks.get(thread) ?? 0, parent === undefined ? 0 : this.ownClock(parent));
+    let t = this.ownClock(thread);
     for (const [other, clock] of this.clocks) {
       if (other.startsWith(`${thread}/`)) t = Math.max(t, clock);
     }
@@ -78,6 +76,7 @@ export class Simulation {
     return t;
   }
 
+  /** A branch's clock, not before its parent's: what it would read if it acted now. */
   private ownClock(thread: string): number {
     const parent = this.parentOf.get(thread);
     return Math.max(this.clocks.get(thread) ?? 0, parent === undefined ? 0 : this.ownClock(parent));
@@ -141,14 +140,11 @@ export class Simulation {
     return {
       task: (state, invoke) => this.task(state, invoke),
       waits: (definition) => {
-        const names = new Set<string>();
-        const collect = (d: AslDefinition) => {
-          for (const [name, state] of Object.entries(d.States)) {
-            if (state.Type === 'Wait') names.add(name);
-            for (const nested of state.Branches ?? []) collect(nested);
-          }
-        };
-        collect(definition);
+        const names = new Set(
+          allStates(definition)
+            .filter(([, state]) => state.Type === 'Wait')
+            .map(([name]) => name),
+        );
         // No override (undefined) for any Wait: the engine computes the real duration, caught above.
         return new Proxy({} as Record<string, number>, {
           get: (_target, key) => {

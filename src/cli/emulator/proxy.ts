@@ -158,7 +158,7 @@ export class EmulatorProxy {
       const refused = zoneId ? await refusal(this.options.motoUrl, zoneId, parseChanges(body)) : undefined;
       if (refused) return errorResponse(op, 'InvalidChangeBatch', refused, 400);
       const reply = await this.forward(req, path, body);
-      const changeId = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(reply.body)?.[1];
+      const changeId = changeIdOf(reply.body);
       if (reply.status === 200 && changeId) this.timeline?.changeRecords(changeId, op.step);
       return reply;
     };
@@ -247,7 +247,7 @@ export class EmulatorProxy {
     if (op.name === 'DescribeInstances') {
       this.describeInstances(reply, op.step);
     } else if (op.name === 'GetChange') {
-      const changeId = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(reply.body)?.[1] ?? '';
+      const changeId = changeIdOf(reply.body) ?? '';
       const propagating = this.timeline && !this.timeline.changeInSync(changeId, op.step);
       if (this.faults.take('dns-pending', site) || propagating)
         reply.body = reply.body.replace('<Status>INSYNC</Status>', '<Status>PENDING</Status>');
@@ -395,4 +395,9 @@ export class EmulatorProxy {
 /** `InstanceId.N` values of an EC2 query-protocol request. */
 function instanceIdsOf(body: string): string[] {
   return [...new URLSearchParams(body)].filter(([key]) => key.startsWith('InstanceId.')).map(([, id]) => id);
+}
+
+/** The change id in a Route 53 ChangeInfo reply, without its `/change/` prefix. */
+function changeIdOf(body: string): string | undefined {
+  return /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(body)?.[1];
 }
