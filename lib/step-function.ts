@@ -1,12 +1,9 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-
-export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
+import { stepCode } from './step-bundle';
 
 export interface StepFunctionProps {
   /** The handler file in lambdas/, without extension: `register-dns` for lambdas/register-dns.ts. */
@@ -26,7 +23,7 @@ export interface StepFunctionProps {
  * with a retention, and its own role that starts with nothing but writing to that log group.
  * Grant what the step calls with `allow()`.
  */
-export class StepFunction extends NodejsFunction {
+export class StepFunction extends lambda.Function {
   readonly stepRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
@@ -39,8 +36,8 @@ export class StepFunction extends NodejsFunction {
       description: `${id} step of instance-lifecycle`,
     });
     super(scope, id, {
-      entry: path.join(LAMBDAS_DIR, `${props.handlerFile}.ts`),
-      handler: 'handler',
+      code: stepCode(scope, props.handlerFile, id),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -52,18 +49,6 @@ export class StepFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         LOG_LEVEL: 'INFO',
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        loader: { '.sh': 'text' },
-        // The step's name is part of the code, not its environment: logs and the SDK's user agent carry it.
-        define: { 'process.env.LIFECYCLE_STEP': JSON.stringify(id) },
-        externalModules: ['@aws-sdk/*'],
-        logLevel: LogLevel.WARNING,
       },
     });
     logGroup.grantWrite(role);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { LAMBDAS_DIR } from '../../lib/step-function';
+import { bundleOptions } from '../../lib/step-bundle';
 import type { LambdaBundle } from '../cli/template';
 
 export interface BundleFigures {
@@ -94,17 +94,13 @@ export function measureSdkBundled(
     return bundles.map((bundle) => {
       onBundle(bundle);
       const file = path.join(dir, `${bundle.step}.js`);
+      // The deployed bundle's own options, with the SDK taken in (its ESM builds, which tree-shake).
       buildSync({
-        entryPoints: [path.join(LAMBDAS_DIR, `${kebab(bundle.step)}.ts`)],
+        ...bundleOptions(kebab(bundle.step), bundle.step),
         outfile: file,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'cjs',
+        sourcemap: false,
+        external: [],
         mainFields: ['module', 'main'],
-        loader: { '.sh': 'text' },
-        define: { 'process.env.LIFECYCLE_STEP': JSON.stringify(bundle.step) },
         logLevel: 'error',
       });
       const built = { ...bundle, file };
