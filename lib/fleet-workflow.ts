@@ -1,9 +1,10 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { lambdaStep } from './lambda-step';
+import { acknowledgeRoleWildcards } from './nag';
 import type { Steps } from './steps';
 import { workflowStateMachine } from './workflow-state-machine';
 
@@ -83,10 +84,11 @@ export class FleetWorkflow extends Construct {
       logRetention: props.logRetention,
     });
     // RUN_JOB reads and stops the executions it starts: their names are only known at run time.
-    const hostId = Stack.of(this).getLogicalId(props.hostMachine.node.defaultChild as sfn.CfnStateMachine);
-    Validations.of(this.stateMachine).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${hostId}"}]}]}*]`,
-      reason: `the fleet describes and stops only executions of ${props.action}-vm, whose names Step Functions gives at start`,
-    });
+    const acknowledged = acknowledgeRoleWildcards(
+      this.stateMachine.role,
+      /:states:.*:execution:/,
+      `the fleet describes and stops only executions of ${props.action}-vm, whose names Step Functions gives at start`,
+    );
+    if (acknowledged.length === 0) throw new Error('FleetWorkflow: no execution wildcard found to acknowledge');
   }
 }

@@ -9,7 +9,7 @@ import { DestroyVmWorkflow } from './destroy-vm-workflow';
 import { type ExpectedLatency, expectedLatency as expectedLatencyOf } from './expected-latency';
 import { FailureNotifications } from './failure-notifications';
 import { FleetWorkflow } from './fleet-workflow';
-import { acknowledgeWildcard } from './nag';
+import { acknowledgeWildcard, nagResourceName } from './nag';
 import { Steps } from './steps';
 
 export interface InstanceLifecycleStackProps extends StackProps {
@@ -74,10 +74,11 @@ export class InstanceLifecycleStack extends Stack {
     const instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Instances launched by instance-lifecycle: SSM agent only',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
+    const ssmCore = iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore');
+    instanceRole.addManagedPolicy(ssmCore);
     Validations.of(instanceRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      id: `AwsSolutions-IAM4[Policy::${nagResourceName(instanceRole, ssmCore.managedPolicyArn)}]`,
       reason:
         'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for the SSM agent, which replaces SSH here; a copy would drift from it',
     });

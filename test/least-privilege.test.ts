@@ -50,7 +50,7 @@ function stepRoles(resources: Resources): StepRole[] {
 }
 
 function build(props: ConstructorParameters<typeof InstanceLifecycleStack>[2] = {}): Resources {
-  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: cdkContext() });
   return Template.fromStack(new InstanceLifecycleStack(app, 'Test', props)).toJSON().Resources;
 }
 

@@ -122,7 +122,7 @@ describe('failed executions are announced on an SNS topic when one is given', ()
     );
   }
 
-  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: cdkContext() });
   const shared = new Stack(app, 'Shared');
   const topic = new sns.Topic(shared, 'Operations', { enforceSSL: true });
   const stack = new InstanceLifecycleStack(app, 'Test', { failureTopic: topic });
@@ -179,14 +179,13 @@ describe('failed executions are announced on an SNS topic when one is given', ()
   });
 
   test('without a topic there is no rule; with failureTopicArn in cdk.json context there is, and cdk-nag is clean', () => {
-    const bare = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] } });
+    const bare = new App({ context: cdkContext() });
     const plain = new InstanceLifecycleStack(bare, 'Plain');
     expect(Object.keys(Template.fromStack(plain).findResources('AWS::Events::Rule'))).toEqual([]);
 
     const configured = new App({
       context: {
         ...cdkContext(),
-        'aws:cdk:bundling-stacks': [],
         failureTopicArn: 'arn:aws:sns:eu-west-1:123456789012:operations',
       },
     });

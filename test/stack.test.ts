@@ -9,8 +9,7 @@ import { allStates, definitionOf } from '../src/cli/template';
 import { TEMPLATE_PATH } from './support/deployment';
 
 function build(props: ConstructorParameters<typeof InstanceLifecycleStack>[2] = {}) {
-  // No stack is bundled: these tests read the template, and the bundles are the workflow tests' concern.
-  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: cdkContext() });
   const stack = new InstanceLifecycleStack(app, 'Test', props);
   return { stack, template: Template.fromStack(stack) };
 }
@@ -52,12 +51,26 @@ test("a deployment's own expected latency sets each poll's first wait", () => {
   expect(firstWait('DestroyVm', 'WaitUntilTerminated')).toBe(50);
 });
 
-test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement says why', () => {
-  for (const props of [{}, { hostedZoneIds: ['Z0123456789ABC'] }, { allowForceDestroy: true }]) {
-    const nagged = build(props).stack;
-    const report = new AwsSolutionsChecks(nagged.node.root as App).validateScope(Stack.of(nagged));
-    expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
-  }
+/** An env-agnostic synth (tokens for region and account) and a concrete one in each partition. */
+const ENVS = [
+  undefined,
+  { account: '123456789012', region: 'eu-west-1' },
+  { account: '123456789012', region: 'cn-north-1' },
+  { account: '123456789012', region: 'us-gov-west-1' },
+];
+
+test.each(ENVS.map((env) => [env?.region ?? 'env-agnostic', env] as const))(
+  'cdk-nag AwsSolutions, %s: no unacknowledged finding in any configuration',
+  (_name, env) => {
+    for (const props of [{}, { hostedZoneIds: ['Z0123456789ABC'] }, { allowForceDestroy: true }]) {
+      const nagged = build({ ...props, env }).stack;
+      const report = new AwsSolutionsChecks(nagged.node.root as App).validateScope(Stack.of(nagged));
+      expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
+    }
+  },
+);
+
+test('cdk-nag: every acknowledgement says why', () => {
   const acknowledgements = stack.node
     .findAll()
     .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
