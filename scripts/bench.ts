@@ -33,11 +33,11 @@ import {
   type SimulatedRun,
   simulate,
 } from '../src/bench/measure';
-import { startEmulator } from '../src/cli/emulator';
-import { LocalEngine } from '../src/cli/local-engine';
 import { readableCause } from '../src/cli/output';
-import { synthesize } from '../src/cli/synth';
-import type { LambdaBundle } from '../src/cli/template';
+import { startEmulator } from '../src/emulator';
+import { LocalEngine } from '../src/engine/local-engine';
+import { synthesize } from '../src/engine/synth';
+import type { LambdaBundle } from '../src/engine/template';
 
 const ZONE = 'bench.internal';
 

@@ -5,10 +5,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DIAGRAMS, diagramPage } from '../src/cli/diagram';
 import { withCliReference } from '../src/cli/help';
-import { PROJECT_ROOT, synthesize } from '../src/cli/synth';
-import { loadDeployment } from '../src/cli/template';
+import { DIAGRAMS, diagramPage } from '../src/docs/diagram';
+import { PROJECT_ROOT, synthesize } from '../src/engine/synth';
+import { loadDeployment } from '../src/engine/template';
 
 const { definitions } = loadDeployment(synthesize().templatePath);
 mkdirSync(path.join(PROJECT_ROOT, 'docs'), { recursive: true });

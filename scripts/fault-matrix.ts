@@ -8,7 +8,7 @@
  * Exit code 0 when every cell kept its promise, 1 otherwise.
  */
 import { parseArgs } from 'node:util';
-import { synthesize } from '../src/cli/synth';
+import { synthesize } from '../src/engine/synth';
 import { Harness } from '../test/support/emulator';
 import {
   CREATE_CASES,

@@ -10,9 +10,9 @@
 import { parseArgs } from 'node:util';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { startEmulator } from '../src/cli/emulator';
-import { clientConfig, ensureZone } from '../src/cli/emulator/seed';
-import { type ExecutionResult, LocalEngine, type Workflow } from '../src/cli/local-engine';
+import { startEmulator } from '../src/emulator';
+import { clientConfig, ensureZone } from '../src/emulator/seed';
+import { type ExecutionResult, LocalEngine, type Workflow } from '../src/engine/local-engine';
 
 const ZONE = 'soak.internal';
 

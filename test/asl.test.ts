@@ -3,7 +3,7 @@ import { THROTTLING_ERRORS } from '../lambdas/lib/errors';
 import { CREATE_MAX_ATTEMPTS } from '../lib/create-vm-workflow';
 import { DESTROY_MAX_ATTEMPTS } from '../lib/destroy-vm-workflow';
 import { EXPECTED_LATENCY } from '../lib/expected-latency';
-import { type AslDefinition, type AslState, taskStates } from '../src/cli/template';
+import { type AslDefinition, type AslState, taskStates } from '../src/engine/template';
 import { definitions, template } from './support/deployment';
 
 const { create, destroy } = definitions();

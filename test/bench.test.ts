@@ -4,8 +4,8 @@
  * the emulator's delays are what the profile says, and the design holds when AWS is slower.
  */
 import { REFERENCE_PROFILE, type SimulatedRun, simulate } from '../src/bench/measure';
-import type { StepEvent } from '../src/cli/local-engine';
-import { allStates } from '../src/cli/template';
+import type { StepEvent } from '../src/engine/local-engine';
+import { allStates } from '../src/engine/template';
 import { Harness, ZONE } from './support/emulator';
 
 const h = new Harness();

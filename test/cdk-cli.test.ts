@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../src/cli/synth';
+import { PROJECT_ROOT } from '../src/engine/synth';
 
 const ACCOUNT = '123456789012';
 const PARTITION_REGIONS = { aws: 'eu-west-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };

@@ -1,8 +1,8 @@
 /** End to end: the `lifecycle` command as a user runs it, against the emulator. */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { clientConfig } from '../src/cli/emulator/seed';
-import { PROJECT_ROOT } from '../src/cli/synth';
+import { clientConfig } from '../src/emulator/seed';
+import { PROJECT_ROOT } from '../src/engine/synth';
 import { Harness, tag, ZONE } from './support/emulator';
 
 const CLI = path.join(PROJECT_ROOT, 'cli', 'lifecycle.js');

@@ -3,7 +3,7 @@
  * every branch (success, each named error, retries, poll timeout, roll-back).
  */
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
-import type { ExecutionResult, StepEvent } from '../src/cli/local-engine';
+import type { ExecutionResult, StepEvent } from '../src/engine/local-engine';
 import { Harness, tag, ZONE } from './support/emulator';
 
 const h = new Harness();

@@ -1,8 +1,8 @@
 /** The synthesized destroy-vm state machine, run by the local interpreter against the emulator. */
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { clientConfig, ensureZone } from '../src/cli/emulator/seed';
-import type { ExecutionResult } from '../src/cli/local-engine';
+import { clientConfig, ensureZone } from '../src/emulator/seed';
+import type { ExecutionResult } from '../src/engine/local-engine';
 import { Harness, ZONE } from './support/emulator';
 
 const h = new Harness();

@@ -1,10 +1,10 @@
 /** The diagrams in docs/ are drawn from the synthesized definitions and must match them. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DIAGRAMS, describeCondition, diagramPage, mermaidOf } from '../src/cli/diagram';
 import { COMMAND_HELP, HELP, withCliReference } from '../src/cli/help';
 import { main } from '../src/cli/main';
-import { PROJECT_ROOT } from '../src/cli/synth';
+import { DIAGRAMS, describeCondition, diagramPage, mermaidOf } from '../src/docs/diagram';
+import { PROJECT_ROOT } from '../src/engine/synth';
 import { definitions } from './support/deployment';
 
 test.each(DIAGRAMS.map((d) => [d.file, d] as const))('%s is up to date (npm run docs)', (_file, diagram) => {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
-import { cdkContext } from '../src/cli/synth';
+import { cdkContext } from '../src/engine/synth';
 import { template as deployedTemplate, TEMPLATE_PATH } from './support/deployment';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };

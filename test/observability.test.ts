@@ -8,8 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { defineApp } from '../lib/app';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
-import type { StepEvent } from '../src/cli/local-engine';
-import { cdkContext } from '../src/cli/synth';
+import type { StepEvent } from '../src/engine/local-engine';
+import { cdkContext } from '../src/engine/synth';
 import { Harness, ZONE } from './support/emulator';
 
 describe('every step logs JSON lines that carry the execution and the step', () => {

@@ -23,7 +23,8 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { HistoryReader } from '../src/cli/history';
 import { main } from '../src/cli/main';
-import { executionName, failingTask } from '../src/cli/remote';
+import { failingTask } from '../src/cli/remote';
+import { executionName } from '../src/engine/types';
 
 const sfn = mockClient(SFNClient);
 const cfn = mockClient(CloudFormationClient);

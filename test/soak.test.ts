@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../src/cli/synth';
+import { PROJECT_ROOT } from '../src/engine/synth';
 
 interface SoakReport {
   ok: boolean;

@@ -4,8 +4,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
-import { cdkContext } from '../src/cli/synth';
-import { allStates, definitionOf } from '../src/cli/template';
+import { cdkContext } from '../src/engine/synth';
+import { allStates, definitionOf } from '../src/engine/template';
 import { TEMPLATE_PATH } from './support/deployment';
 
 function build(props: ConstructorParameters<typeof InstanceLifecycleStack>[2] = {}) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleOptions } from '../../lib/step-bundle';
-import type { LambdaBundle } from '../cli/template';
+import type { LambdaBundle } from '../engine/template';
 
 export interface BundleFigures {
   name: string;

@@ -4,10 +4,10 @@
  * published Step Functions and Lambda rates. Also the lower bound: the same AWS delays end to end
  * with no polling delay at all.
  */
-import type { EmulatorProxy } from '../cli/emulator';
-import { type LatencyProfile, Timeline } from '../cli/emulator/timeline';
-import type { ExecutionResult, LocalEngine, StepEvent } from '../cli/local-engine';
-import type { LambdaBundle, Workflow } from '../cli/template';
+import type { EmulatorProxy } from '../emulator';
+import { type LatencyProfile, Timeline } from '../emulator/timeline';
+import type { ExecutionResult, LocalEngine, StepEvent } from '../engine/local-engine';
+import type { LambdaBundle, Workflow } from '../engine/template';
 import { Simulation, type TimelineEntry } from './simulation';
 
 /** AWS's delays, plus how long one step's Lambda invocation takes, in seconds. */

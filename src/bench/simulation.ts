@@ -6,8 +6,8 @@
  * `now(step)`, with the step that made the call (its SDK user agent). A retry's backoff is not
  * simulated: the benchmark runs without faults, and a retry would only count its transition.
  */
-import type { RunHooks } from '../cli/local-engine';
-import { type AslDefinition, allStates, nestedDefinitions } from '../cli/template';
+import type { RunHooks } from '../engine/local-engine';
+import { type AslDefinition, allStates, nestedDefinitions } from '../engine/template';
 
 /** One Task or Wait on the virtual timeline. */
 export interface TimelineEntry {

@@ -1,14 +1,14 @@
 /** `lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseDefaults } from '../../lambdas/lib/input';
+import { clientConfig } from '../emulator/seed';
+import { synthesize } from '../engine/synth';
+import { loadDeployment } from '../engine/template';
 import { DEFAULTS_OPTIONS, parseWithPositionals, UsageError } from './args';
 import { clientsFor } from './deployed';
-import { clientConfig } from './emulator/seed';
 import { COMMAND_HELP } from './help';
 import { help, type Io } from './io';
 import { DEFAULT_STACK_NAME, deploymentOf } from './remote';
-import { synthesize } from './synth';
-import { loadDeployment } from './template';
 
 /** `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag. */
 export function applyDefaults(current: Record<string, unknown>, pairs: string[]): Record<string, unknown> {

@@ -1,4 +1,6 @@
 /** The commands that work on a deployed stack: following executions, status, list, logs. */
+
+import type { Workflow } from '../engine/template';
 import { LIST_OPTIONS, LOGS_OPTIONS, parse, parseWithPositionals, STATUS_OPTIONS, UsageError } from './args';
 import { COMMAND_HELP } from './help';
 import { fleetFailures, help, type Io, MACHINE } from './io';
@@ -13,7 +15,6 @@ import {
   follow,
   recentExecutions,
 } from './remote';
-import type { Workflow } from './template';
 
 type Target = { 'stack-name'?: string; region?: string; profile?: string };
 

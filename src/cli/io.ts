@@ -1,5 +1,5 @@
 /** What every command shares: where it writes, how it answers --help, the machines' names. */
-import { WORKFLOWS, type Workflow } from './template';
+import { WORKFLOWS, type Workflow } from '../engine/template';
 
 export interface Io {
   out: (line: string) => void;

@@ -5,6 +5,11 @@
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { type Emulator, startEmulator } from '../emulator';
+import { clientConfig, ensureZone } from '../emulator/seed';
+import { type ExecutionResult, LocalEngine, type Workflow } from '../engine/local-engine';
+import { synthesize, synthIsCurrent } from '../engine/synth';
+import { executionName } from '../engine/types';
 import {
   CREATE_OPTIONS,
   createInput,
@@ -17,14 +22,10 @@ import {
 } from './args';
 import { defaultsCommand } from './defaults';
 import { clientsFor, followExecution, listCommand, logsCommand, machineOf, statusCommand } from './deployed';
-import { type Emulator, startEmulator } from './emulator';
-import { clientConfig, ensureZone } from './emulator/seed';
 import { COMMAND_HELP, HELP } from './help';
 import { fleetFailures, help, type Io, MACHINE, stdio } from './io';
-import { type ExecutionResult, LocalEngine, type Workflow } from './local-engine';
 import { failureLine, header, stepLine } from './output';
-import { DEFAULT_STACK_NAME, executionName, explain, startExecution } from './remote';
-import { synthesize, synthIsCurrent } from './synth';
+import { DEFAULT_STACK_NAME, explain, startExecution } from './remote';
 
 async function withEmulator<T>(
   endpoint: string | undefined,

@@ -1,4 +1,4 @@
-import type { ExecutionResult, StepEvent } from './local-engine';
+import type { ExecutionResult, StepEvent } from '../engine/types';
 
 /** Wide enough for the longest state name, a fleet host's included: `web12/WaitUntilTerminated (first wait)`. */
 const NAME_WIDTH = 40;

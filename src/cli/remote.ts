@@ -4,7 +4,6 @@
  * failing step's logs read. Credentials and region come from the AWS SDK's usual chain
  * (AWS_PROFILE, AWS_REGION, SSO, instance roles), as with the aws CLI.
  */
-import { randomBytes } from 'node:crypto';
 import {
   CloudFormationClient,
   DescribeStackResourcesCommand,
@@ -21,9 +20,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { WORKFLOWS, type Workflow } from '../engine/template';
+import type { StepEvent } from '../engine/types';
 import { HistoryReader } from './history';
-import type { StepEvent } from './local-engine';
-import { WORKFLOWS, type Workflow } from './template';
 
 export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
 
@@ -108,20 +107,6 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
   } catch (error) {
     throw explain(error, { stackName, region: aws.region });
   }
-}
-
-/** `create-web1-20261127T101500Z-3fa2c1`: the workflow, the host, when, and 6 hex against collisions. */
-export function executionName(workflow: Workflow, input: Record<string, unknown>, now = new Date()): string {
-  const fleet = Array.isArray(input.hostnames) ? `${input.hostnames.length}-hosts` : undefined;
-  const who = String(input.hostname ?? input.instanceId ?? fleet ?? 'host')
-    .replace(/[^A-Za-z0-9-]/g, '-')
-    .slice(0, 40);
-  const when = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  const action = workflow.replace('Fleet', '-fleet');
-  return `${action}-${who}-${when}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function startExecution(aws: Aws, stateMachineArn: string, name: string, input: unknown): Promise<string> {

@@ -6,9 +6,9 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
-import { type Emulator, type Fault, startEmulator } from '../../src/cli/emulator';
-import { clientConfig, ensureZone } from '../../src/cli/emulator/seed';
-import { LocalEngine } from '../../src/cli/local-engine';
+import { type Emulator, type Fault, startEmulator } from '../../src/emulator';
+import { clientConfig, ensureZone } from '../../src/emulator/seed';
+import { LocalEngine } from '../../src/engine/local-engine';
 import { TEMPLATE_PATH } from './deployment';
 
 export const ZONE = 'example.internal';

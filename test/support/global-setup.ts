@@ -1,4 +1,4 @@
-import { synthesize } from '../../src/cli/synth';
+import { synthesize } from '../../src/engine/synth';
 
 /** One synth for the whole run (reused when the sources have not changed); tests read cdk.out. */
 export default function globalSetup(): void {

@@ -2,7 +2,7 @@
  * Mermaid flowcharts of the state machines, drawn from their synthesized definitions, so the
  * diagrams in docs/ show what is deployed, not what someone remembered to draw.
  */
-import { type AslDefinition, type AslState, nestedDefinitions } from './template';
+import { type AslDefinition, type AslState, nestedDefinitions } from '../engine/template';
 
 interface Condition {
   Variable?: string;

@@ -7,9 +7,8 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulator/seed';
-import { CreateInstanceProfileCommand } from './iam-lite';
-import { executionName } from './remote';
+import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
+import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
@@ -23,28 +22,10 @@ import {
   WORKFLOWS,
   type Workflow,
 } from './template';
+import { type ExecutionResult, executionName, type StepEvent } from './types';
 
 export type { Workflow } from './template';
-
-export interface StepEvent {
-  name: string;
-  type: string;
-  status: 'Succeeded' | 'Failed' | 'Retried' | 'Caught';
-  durationMs: number;
-  error?: string;
-  cause?: string;
-  /** The state's input as it was entered. */
-  input?: unknown;
-}
-
-export type ExecutionResult = (
-  | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: string; cause: string }
-) & {
-  executionId: string;
-  /** States entered plus retries: what Step Functions bills a Standard workflow for. */
-  stateTransitions: number;
-};
+export type { ExecutionResult, StepEvent } from './types';
 
 /** Ways to watch or steer one run: the benchmark keeps virtual time through them. */
 export interface RunHooks {

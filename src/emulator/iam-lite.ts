@@ -1,4 +1,4 @@
-import { LOCAL_CREDENTIALS } from './emulator/seed';
+import { LOCAL_CREDENTIALS } from './seed';
 
 /**
  * The one IAM call local mode needs (moto refuses RunInstances with an unknown instance profile).
