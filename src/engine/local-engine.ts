@@ -9,6 +9,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
+import { taskError } from './lambda-error';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
@@ -96,8 +97,16 @@ export class LocalEngine {
       const mod = require(bundle.file) as Record<string, (event: unknown, context: unknown) => Promise<unknown>>;
       const fn = mod[bundle.handlerName];
       if (typeof fn !== 'function') throw new Error(`${bundle.file} exports no ${bundle.handlerName}`);
-      handler = (event: unknown) =>
-        fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId, awsRequestId: randomUUID() });
+      handler = async (event: unknown) => {
+        try {
+          return await fn(JSON.parse(JSON.stringify(event)), {
+            functionName: bundle.logicalId,
+            awsRequestId: randomUUID(),
+          });
+        } catch (error) {
+          throw taskError(error);
+        }
+      };
       this.handlers.set(bundle.file, handler);
     }
     return handler;
