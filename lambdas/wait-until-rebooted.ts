@@ -1,10 +1,11 @@
 /**
  * WaitUntilRebooted check. Each call advances one step of: agent Online? → send a read-only probe →
- * probe done? → boot id changed and `hostname -f` is the fqdn? A probe that still sees the old boot
+ * probe done? → boot id changed, the hostname resolves to the fqdn and the static hostname is
+ * the one set? A probe that still sees the old boot
  * id means the reboot has not happened yet: keep waiting. A new boot with the wrong hostname means
  * the hostname did not survive the reboot: RebootNotVerified.
  */
-import { parseReport, probeScript } from './lib/commands';
+import { parseReport, probeScript, staticHostname } from './lib/commands';
 import type { CreateState, PollEvent, RebootedResult } from './lib/contract';
 import { RebootNotVerified } from './lib/errors';
 import { instrument } from './lib/logger';
@@ -24,12 +25,19 @@ async function check(
       return { done: false, probeCommandId: previous.probeCommandId, waitSeconds: commandSeconds };
     // A probe cut short by the reboot itself is expected: probe again once the agent is back.
     if (result.status !== 'Success') return { done: false };
-    const { bootId, hostname } = parseReport(result.stdout);
+    const { bootId, fqdn, staticHostname: found } = parseReport(result.stdout);
     if (!bootId || bootId === bootBefore) return { done: false, bootId };
-    if (hostname !== state.config.fqdn) {
-      throw new RebootNotVerified(`after the reboot hostname -f is ${hostname ?? '(empty)'}, not ${state.config.fqdn}`);
+    const { config } = state;
+    if (fqdn !== config.fqdn) {
+      throw new RebootNotVerified(
+        `after the reboot the hostname resolves to ${fqdn ?? '(nothing)'}, not ${config.fqdn}`,
+      );
     }
-    return { done: true, bootId, hostname, at: new Date().toISOString() };
+    const expected = staticHostname(config.fqdn, config.hostname);
+    if (found !== expected) {
+      throw new RebootNotVerified(`after the reboot the static hostname is ${found ?? '(empty)'}, not ${expected}`);
+    }
+    return { done: true, bootId, fqdn, staticHostname: found, at: new Date().toISOString() };
   }
   const info = await agentInfo(instanceId);
   if (info?.pingStatus !== 'Online') return { done: false };

@@ -23,7 +23,8 @@ export const CREATE_MAX_ATTEMPTS = {
   running: 60,
   managed: 120,
   dnsSync: 60,
-  hostname: 60,
+  /** The set-hostname command first waits up to 600 s for cloud-init. */
+  hostname: 200,
   rebooted: 120,
   /** 30 minutes at the default 5 s: the longest bootstrap.timeoutSeconds allows. */
   bootstrap: 360,

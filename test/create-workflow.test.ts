@@ -2,7 +2,9 @@
  * The synthesized create-vm state machine, run by the local interpreter against the emulator:
  * every branch (success, each named error, retries, poll timeout, roll-back).
  */
+
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
+import { readableCause } from '../src/cli/output';
 import type { ExecutionResult, StepEvent } from '../src/engine/local-engine';
 import { Harness, tag, ZONE } from './support/emulator';
 
@@ -103,7 +105,12 @@ describe('create-vm refuses bad input before anything is created', () => {
     const { result, steps } = await create(input);
     const failure = failed(result);
     expect(failure.error).toBe(error);
-    expect(failure.cause).toMatch(message);
+    // The cause is the Lambda runtime's own JSON, as Step Functions reports it on AWS.
+    expect(JSON.parse(failure.cause)).toEqual({
+      errorType: error,
+      errorMessage: expect.stringMatching(message),
+      trace: expect.arrayContaining([expect.stringContaining(error)]),
+    });
     expect(steps.map((s) => s.name)).not.toContain('LaunchInstance');
     expect(await h.instances()).toHaveLength(0);
     expect(await h.hostRecords()).toHaveLength(0);
@@ -128,6 +135,54 @@ describe('create-vm refuses bad input before anything is created', () => {
     expect(failure.cause).toContain('web1.example.internal');
     expect(await h.liveInstances()).toHaveLength(1);
     expect(await h.hostRecords()).toEqual(before);
+  });
+});
+
+describe('the guest as systemd and cloud-init make it', () => {
+  test('an FQDN longer than the 64 characters a static hostname keeps: hostname -f still answers it', async () => {
+    // 20 + 1 + 52 = 73 characters: systemd would keep the first 64 of it as the static hostname.
+    const zone = `${'z'.repeat(43)}.internal`;
+    await h.emulator.proxy.seedZone(zone);
+    const hostname = 'a'.repeat(20);
+    const { result } = await create({ hostname, dnsZone: zone });
+    const fqdn = `${hostname}.${zone}`;
+    expect(fqdn.length).toBe(73);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { fqdn } });
+    const [instance] = await h.liveInstances();
+    const guest = h.emulator.proxy.guests.peek(instance.InstanceId ?? '');
+    expect(guest && h.emulator.proxy.guests.canonicalName(guest)).toBe(fqdn);
+    // The short name is the static hostname; /etc/hosts makes it resolve to the FQDN.
+    expect(guest?.staticHostname).toBe(hostname);
+  });
+
+  test('an image without the hostname binary (AL2023 minimal) is named and verified all the same', async () => {
+    const { result } = await create({
+      hostname: 'web1',
+      dnsZone: ZONE,
+      imageParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-minimal-kernel-default-x86_64',
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { fqdn: 'web1.example.internal' } });
+    const [instance] = await h.liveInstances();
+    expect(h.emulator.proxy.guests.peek(instance.InstanceId ?? '')?.hasHostnameBinary).toBe(false);
+  });
+
+  test('the reboot waits for cloud-init: user data still running after the agent is Online is never cut short', async () => {
+    const { result } = await create({ hostname: 'web1', dnsZone: ZONE });
+    expect(result.status).toBe('SUCCEEDED');
+    const [instance] = await h.liveInstances();
+    const guest = h.emulator.proxy.guests.peek(instance.InstanceId ?? '');
+    expect(guest).toMatchObject({ userData: 'done', reboots: 1 });
+  });
+
+  test('user data that ends in error is UserDataFailed, rolled back before any reboot', async () => {
+    h.faults([{ kind: 'user-data-fails', operation: 'RunInstances' }]);
+    const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE });
+    const failure = failed(result);
+    expect(failure.error).toBe('UserDataFailed');
+    expect(readableCause(failure.cause)).toContain('scripts_user');
+    expect(steps.map((s) => s.name)).not.toContain('RebootInstance');
+    expect(await h.liveInstances()).toHaveLength(0);
+    expect(await h.hostRecords()).toHaveLength(0);
   });
 });
 
@@ -203,7 +258,7 @@ describe('post-boot bootstrap', () => {
   ])('%s is InvalidInput before anything is created', async (_label, bootstrap, message) => {
     const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, bootstrap })).result);
     expect(failure.error).toBe('InvalidInput');
-    expect(failure.cause).toMatch(message);
+    expect(readableCause(failure.cause)).toMatch(message);
     expect(await h.instances()).toHaveLength(0);
   });
 });

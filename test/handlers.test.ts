@@ -27,6 +27,7 @@ import { handler as registerDns } from '../lambdas/register-dns';
 import { handler as rollBack } from '../lambdas/roll-back';
 import { handler as runBootstrap } from '../lambdas/run-bootstrap';
 import { handler as validateInput } from '../lambdas/validate-input';
+import { handler as waitForHostname } from '../lambdas/wait-for-hostname';
 import { handler as waitUntilRebooted } from '../lambdas/wait-until-rebooted';
 import { handler as waitUntilRunning } from '../lambdas/wait-until-running';
 
@@ -260,6 +261,45 @@ test('WaitUntilRunning fails a terminal state with InstanceFailed and its reason
   });
 });
 
+describe('WaitForHostname', () => {
+  const sent: CreateState = {
+    config,
+    instance,
+    hostnameCommand: { commandId: 'set-1', instanceId: instance.instanceId },
+  };
+
+  test('still waiting for cloud-init: keeps polling', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    expect(await waitForHostname({ state: sent, slot: 'hostnameResult' })).toMatchObject({ status: 'WAITING' });
+  });
+
+  test.each([
+    ['1', 'status: error', /did not finish: cloud-init: status: error/],
+    ['124', '', /still running after 600 s/],
+  ])('cloud-init ending %s is UserDataFailed', async (rc, stderr, message) => {
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', StandardOutputContent: `cloud_init=${rc}\n`, StandardErrorContent: stderr });
+    await expect(waitForHostname({ state: sent, slot: 'hostnameResult' })).rejects.toMatchObject({
+      name: 'UserDataFailed',
+      message: expect.stringMatching(message),
+    });
+  });
+
+  test('cloud-init done with recoverable errors (2) or absent: the hostname is set, the boot id kept', async () => {
+    for (const rc of ['2', 'none']) {
+      ssm.on(GetCommandInvocationCommand).resolves({
+        Status: 'Success',
+        StandardOutputContent: `cloud_init=${rc}\nboot_id=boot-1\nstatic=web1.example.internal\nfqdn=web1.example.internal\n`,
+      });
+      expect(await waitForHostname({ state: sent, slot: 'hostnameResult' })).toMatchObject({
+        status: 'DONE',
+        bootId: 'boot-1',
+      });
+    }
+  });
+});
+
 describe('WaitUntilRebooted', () => {
   const before: CreateState = {
     config,
@@ -295,16 +335,18 @@ describe('WaitUntilRebooted', () => {
       ...before,
       rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, probeCommandId: 'probe-1' },
     };
-    ssm
-      .on(GetCommandInvocationCommand)
-      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-1\nhostname=web1.example.internal\n' });
+    ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Success',
+      StandardOutputContent: 'boot_id=boot-1\nstatic=web1.example.internal\nfqdn=web1.example.internal\n',
+    });
     expect(await waitUntilRebooted({ state: probing, slot: 'rebooted' })).toMatchObject({
       status: 'WAITING',
       attempt: 4,
     });
-    ssm
-      .on(GetCommandInvocationCommand)
-      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nhostname=web1.example.internal\n' });
+    ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Success',
+      StandardOutputContent: 'boot_id=boot-2\nstatic=web1.example.internal\nfqdn=web1.example.internal\n',
+    });
     expect(await waitUntilRebooted({ state: probing, slot: 'rebooted' })).toMatchObject({
       status: 'DONE',
       bootId: 'boot-2',
@@ -318,7 +360,7 @@ describe('WaitUntilRebooted', () => {
     };
     ssm
       .on(GetCommandInvocationCommand)
-      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nhostname=ip-10-0-1-4\n' });
+      .resolves({ Status: 'Success', StandardOutputContent: 'boot_id=boot-2\nstatic=ip-10-0-1-4\nfqdn=ip-10-0-1-4\n' });
     await expect(waitUntilRebooted({ state: probing, slot: 'rebooted' })).rejects.toMatchObject({
       name: 'RebootNotVerified',
     });

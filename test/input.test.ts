@@ -1,5 +1,5 @@
 /** The input contract and the scripts built from it. */
-import { parseReport, quote, setHostnameScript } from '../lambdas/lib/commands';
+import { parseReport, probeScript, quote, setHostnameScript, staticHostname } from '../lambdas/lib/commands';
 import { parseCreateRequest, parseDefaults, parseDestroyRequest, parseHostname, parseZone } from '../lambdas/lib/input';
 import { renderUserData } from '../lambdas/lib/user-data';
 
@@ -63,10 +63,25 @@ test('the set-hostname script quotes every value and refuses anything unquotable
   expect(() => quote("a'b")).toThrow();
 });
 
-test('the scripts report boot id and hostname as key=value lines', () => {
-  expect(parseReport('boot_id=abc\nhostname=web1.example.internal\n')).toEqual({
+test('an FQDN longer than Linux keeps (64) sets the short name as static hostname, the FQDN in /etc/hosts', () => {
+  const fqdn = `web1.${'z'.repeat(60)}.internal`;
+  const script = setHostnameScript(fqdn, 'web1', '10.0.1.4').join('\n');
+  expect(script).toContain("hostnamectl set-hostname 'web1'");
+  expect(script).toContain(`'10.0.1.4' '${fqdn}' 'web1' >> /etc/hosts`);
+  expect(staticHostname('web1.example.internal', 'web1')).toBe('web1.example.internal');
+});
+
+test('the scripts need nothing beyond sh, coreutils, getent and hostnamectl: no hostname binary', () => {
+  const lines = [...setHostnameScript('web1.example.internal', 'web1', '10.0.1.4'), ...probeScript()];
+  expect(lines.join('\n')).not.toMatch(/(^|[\s$(|;])hostname(\s|$)/m);
+});
+
+test('the scripts report boot id, static hostname, fqdn and cloud-init as key=value lines', () => {
+  expect(parseReport('cloud_init=0\nboot_id=abc\nstatic=web1\nfqdn=web1.example.internal\n')).toEqual({
+    cloudInit: '0',
     bootId: 'abc',
-    hostname: 'web1.example.internal',
+    staticHostname: 'web1',
+    fqdn: 'web1.example.internal',
   });
   expect(parseReport('')).toEqual({});
 });

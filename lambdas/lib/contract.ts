@@ -118,7 +118,10 @@ export interface RebootedResult extends PollResult {
   /** A probe command in flight: its output carries the boot id and `hostname -f`. */
   readonly probeCommandId?: string;
   readonly bootId?: string;
-  readonly hostname?: string;
+  /** What the hostname resolves to, as `hostname -f` answers. */
+  readonly fqdn?: string;
+  /** /etc/hostname: the FQDN, or the short name when the FQDN is longer than Linux keeps. */
+  readonly staticHostname?: string;
   readonly at?: string;
 }
 

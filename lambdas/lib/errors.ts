@@ -62,6 +62,14 @@ export class CommandFailed extends Error {
   }
 }
 
+/** cloud-init ended the instance's user data in error, or was still running it at the bound. */
+export class UserDataFailed extends Error {
+  constructor(instanceId: string, detail: string) {
+    super(`the user data of ${instanceId} did not finish: ${detail}`);
+    this.name = 'UserDataFailed';
+  }
+}
+
 /** The instance came back, but not as the reboot should have left it. */
 export class RebootNotVerified extends Error {
   constructor(message: string) {
@@ -107,6 +115,7 @@ export const ErrorNames = {
   dnsChangeRejected: 'DnsChangeRejected',
   pollTimeout: 'PollTimeout',
   bootstrapFailed: 'BootstrapFailed',
+  userDataFailed: 'UserDataFailed',
 } as const;
 
 /** Errors that mean "AWS asked us to slow down": retried by Step Functions with backoff and jitter. */

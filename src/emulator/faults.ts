@@ -15,9 +15,19 @@ export interface Fault {
    * - `agent-offline`: the SSM agent does not report Online;
    * - `instance-fails`: RunInstances succeeds, then the instance goes from pending to terminated,
    *   as with an insufficient-capacity launch;
-   * - `dns-pending`: GetChange answers PENDING instead of INSYNC.
+   * - `dns-pending`: GetChange answers PENDING instead of INSYNC;
+   * - `user-data-fails`: the instance RunInstances launches ends its user data in error (cloud-init
+   *   status: error).
    */
-  kind: 'error' | 'throttle' | 'latency' | 'command-failed' | 'agent-offline' | 'instance-fails' | 'dns-pending';
+  kind:
+    | 'error'
+    | 'throttle'
+    | 'latency'
+    | 'command-failed'
+    | 'agent-offline'
+    | 'instance-fails'
+    | 'dns-pending'
+    | 'user-data-fails';
   /**
    * Only calls made by this workflow step (the SDK's user agent names it), e.g. `WaitUntilRebooted`;
    * `*` for calls made by any step, leaving alone those of whoever inspects the emulator.

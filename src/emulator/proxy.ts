@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeInstancesCommand, EC2Client, type Instance, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  type Instance,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
-import { Guests, type Invocation } from './guests';
+import { type Guest, Guests, type Invocation } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
@@ -12,6 +18,11 @@ export interface ProxyOptions {
   motoUrl: string;
   /** DescribeInstanceInformation calls that answer ConnectionLost after a reboot. @default 2 */
   rebootOfflinePolls?: number;
+  /**
+   * Checks (agent status, command results) for which cloud-init still runs the user data after the
+   * agent is first Online, as on a real first boot. @default 3
+   */
+  userDataChecks?: number;
 }
 
 export interface SentCommand {
@@ -195,11 +206,32 @@ export class EmulatorProxy {
     if (token) this.launches.set(token, reply);
     const ids = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(([, id]) => id);
     for (const id of ids) this.timeline?.launch(id, site.step);
+    await this.bootGuests(ids, new URLSearchParams(body).get('ImageId') ?? '', reply.body, site);
     if (this.faults.take('instance-fails', site)) {
       await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
       for (const id of ids) this.failedLaunches.add(id);
     }
     return reply;
+  }
+
+  /** A guest per launched instance, as its image makes it: minimal images lack the `hostname` binary. */
+  private async bootGuests(ids: string[], imageId: string, launchReply: string, site: CallSite): Promise<void> {
+    let imageName = '';
+    try {
+      const out = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+      imageName = out.Images?.[0]?.Name ?? '';
+    } catch {
+      // an image moto does not know: a plain one
+    }
+    const names = [...launchReply.matchAll(/<privateDnsName>([^<]*)<\/privateDnsName>/g)].map(([, n]) => n);
+    ids.forEach((id, i) => {
+      this.guests.create(id, {
+        defaultHostname: names[i] || id,
+        hasHostnameBinary: !/minimal/i.test(imageName),
+        userDataChecks: this.options.userDataChecks ?? 3,
+        userDataFails: this.faults.take('user-data-fails', site) !== undefined,
+      });
+    });
   }
 
   /** Rewrites the `<item>` of each instance in a DescribeInstances reply for which `edit` returns new XML. */
@@ -271,15 +303,34 @@ export class EmulatorProxy {
         reply.body = JSON.stringify(payload);
         return;
       }
+      const guest = this.guests.peek(request.InstanceId);
+      if (invocation.status === 'InProgress' && guest) {
+        this.advanceUserData(guest, op.step);
+        if (guest.userData !== 'running') this.complete(invocation, guest);
+      }
       Object.assign(payload, {
         Status: invocation.status,
         StatusDetails: invocation.status,
-        ResponseCode: invocation.status === 'Success' ? 0 : 1,
+        ResponseCode: invocation.status === 'Success' ? 0 : invocation.status === 'InProgress' ? -1 : 1,
         StandardOutputContent: invocation.stdout,
         StandardErrorContent: invocation.stderr,
       });
       reply.body = JSON.stringify(payload);
     }
+  }
+
+  /** One more check of the guest: on a timeline, its user data is done once its agent is Online. */
+  private advanceUserData(guest: Guest, step: string | undefined): void {
+    if (this.timeline) {
+      if (this.timeline.agentStatus(guest.instanceId, step) === 'Online') this.guests.finishUserData(guest);
+    } else {
+      this.guests.check(guest);
+    }
+  }
+
+  /** Runs a command whose script waited for cloud-init, now that it has finished. */
+  private complete(invocation: Invocation, guest: Guest): void {
+    Object.assign(invocation, this.guests.run(guest, invocation.commands ?? []));
   }
 
   private async sendCommand(site: CallSite, reply: WireResponse): Promise<void> {
@@ -304,8 +355,11 @@ export class EmulatorProxy {
         };
       } else if (guest.offlinePolls > 0) {
         invocation = { commandId, instanceId, status: 'Failed', stdout: '', stderr: 'the instance is rebooting' };
+      } else if (guest.userData === 'running' && this.guests.waitsForCloudInit(commands)) {
+        // `cloud-init status --wait` blocks the script until the user data is done.
+        invocation = { commandId, instanceId, status: 'InProgress', stdout: '', stderr: '', commands };
       } else {
-        invocation = { commandId, instanceId, status: 'Success', stderr: '', ...this.guests.run(guest, commands) };
+        invocation = { commandId, instanceId, ...this.guests.run(guest, commands) };
       }
       this.invocations.set(`${commandId}/${instanceId}`, invocation);
     }
@@ -339,6 +393,7 @@ export class EmulatorProxy {
         guest.offlinePolls -= 1;
         pingStatus = 'ConnectionLost';
       }
+      if (pingStatus === 'Online') this.advanceUserData(guest, site.step);
       list.push({
         InstanceId: instanceId,
         PingStatus: pingStatus,
