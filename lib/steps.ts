@@ -238,9 +238,10 @@ export class Steps extends Construct {
         ),
       });
     }
-    this.waitForBootstrap = step('WaitForBootstrap', 'wait-for-bootstrap', 'Checks the bootstrap command').allow(
-      commandResults,
-    );
+    this.waitForBootstrap = step('WaitForBootstrap', 'wait-for-bootstrap', 'Checks the bootstrap command').allow({
+      actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'],
+      resources: ['*'],
+    });
     this.rollBack = step('RollBack', 'roll-back', 'Removes what a failed create made')
       .allow(describeInstances)
       .allow(readZone)

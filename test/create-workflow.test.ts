@@ -3,8 +3,10 @@
  * every branch (success, each named error, retries, poll timeout, roll-back).
  */
 
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
 import { readableCause } from '../src/cli/output';
+import { clientConfig } from '../src/emulator/seed';
 import type { ExecutionResult, StepEvent } from '../src/engine/local-engine';
 import { Harness, tag, ZONE } from './support/emulator';
 
@@ -231,6 +233,65 @@ describe('post-boot bootstrap', () => {
     );
     expect(probe).toBeGreaterThan(-1);
     expect(probe).toBeLessThan(sent.length - 1);
+  });
+
+  describe('an SSM document with several steps', () => {
+    const document = 'Acme-WebServer';
+    beforeEach(async () => {
+      await new SSMClient(clientConfig(h.url)).send(
+        new CreateDocumentCommand({
+          Name: document,
+          DocumentType: 'Command',
+          DocumentFormat: 'JSON',
+          Content: JSON.stringify({
+            schemaVersion: '2.2',
+            description: 'install and start a web server',
+            parameters: { site: { type: 'String' } },
+            mainSteps: [
+              {
+                action: 'aws:runShellScript',
+                name: 'installNginx',
+                inputs: { runCommand: ["echo 'nginx installed'"] },
+              },
+              {
+                action: 'aws:runShellScript',
+                name: 'startNginx',
+                inputs: { runCommand: ["echo 'serving {{ site }}'", '{{ site }}'] },
+              },
+            ],
+          }),
+        }),
+      );
+      process.env.BOOTSTRAP_DOCUMENTS = document;
+    });
+    afterEach(() => {
+      delete process.env.BOOTSTRAP_DOCUMENTS;
+    });
+
+    test("every step's status and output are read, and are in the execution output", async () => {
+      const bootstrap = { document, parameters: { site: ['true'] } };
+      const { result } = await create({ hostname: 'web1', dnsZone: ZONE, bootstrap });
+      expect(result).toMatchObject({
+        status: 'SUCCEEDED',
+        output: {
+          bootstrap: {
+            commandStatus: 'Success',
+            steps: [
+              { name: 'installNginx', status: 'Success', output: 'nginx installed\n' },
+              { name: 'startNginx', status: 'Success', output: 'serving true\n' },
+            ],
+          },
+        },
+      });
+    });
+
+    test('a step that fails is BootstrapFailed naming that step, and is rolled back', async () => {
+      const bootstrap = { document, parameters: { site: ['exit 3'] } };
+      const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, bootstrap })).result);
+      expect(failure.error).toBe('BootstrapFailed');
+      expect(readableCause(failure.cause)).toMatch(/startNginx ended Failed/);
+      expect(await h.liveInstances()).toHaveLength(0);
+    });
   });
 
   test('without a bootstrap the output says None and no extra command is sent', async () => {

@@ -129,9 +129,11 @@ export interface BootstrapResult extends PollResult {
   readonly commandId?: string;
   /** Success, Failed, TimedOut…, or None when the execution asked for no bootstrap. */
   readonly commandStatus?: string;
-  /** The last 2,000 characters of its output and error output. */
+  /** The last 2,000 characters of its (last step's) output and error output. */
   readonly output?: string;
   readonly errorOutput?: string;
+  /** Every step of the document: its name, status, and the tail of its output. */
+  readonly steps?: ReadonlyArray<{ name: string; status: string; output: string; errorOutput: string }>;
   readonly at?: string;
 }
 

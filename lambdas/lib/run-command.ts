@@ -1,6 +1,7 @@
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
 import { ssm } from './clients/ssm';
@@ -69,10 +70,15 @@ export function isRunning(status: string): boolean {
   return RUNNING.has(status);
 }
 
-/** The invocation, or a Pending one while SSM has not registered it yet. */
-export async function invocation(commandId: string, instanceId: string): Promise<Invocation> {
+/**
+ * The invocation, or a Pending one while SSM has not registered it yet. A document with several
+ * steps needs the step's name (`pluginName`): AWS refuses the call without it.
+ */
+export async function invocation(commandId: string, instanceId: string, pluginName?: string): Promise<Invocation> {
   try {
-    const out = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+    const out = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId, PluginName: pluginName }),
+    );
     return {
       status: out.Status ?? 'Pending',
       stdout: out.StandardOutputContent ?? '',
@@ -82,4 +88,34 @@ export async function invocation(commandId: string, instanceId: string): Promise
     if ((error as Error).name === 'InvocationDoesNotExist') return { status: 'Pending', stdout: '', stderr: '' };
     throw error;
   }
+}
+
+export interface StepResult extends Invocation {
+  /** The step's name in the document (`aws:runShellScript` for AWS-RunShellScript). */
+  name: string;
+}
+
+/**
+ * The command on one instance, every step of its document included: the overall status while it
+ * runs, then each step's status and output (GetCommandInvocation per step, which keeps the last
+ * 24,000 characters of output where ListCommandInvocations keeps the first 2,500).
+ */
+export async function commandSteps(
+  commandId: string,
+  instanceId: string,
+): Promise<{ status: string; steps: StepResult[] }> {
+  const out = await ssm.send(
+    new ListCommandInvocationsCommand({ CommandId: commandId, InstanceId: instanceId, Details: true }),
+  );
+  const found = out.CommandInvocations?.[0];
+  if (!found) return { status: 'Pending', steps: [] };
+  const status = found.Status ?? 'Pending';
+  if (isRunning(status)) return { status, steps: [] };
+  const steps: StepResult[] = [];
+  for (const plugin of found.CommandPlugins ?? []) {
+    const name = plugin.Name ?? '';
+    const detail = await invocation(commandId, instanceId, name);
+    steps.push({ ...detail, name, status: plugin.Status ?? detail.status });
+  }
+  return { status, steps };
 }

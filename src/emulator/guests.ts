@@ -37,16 +37,6 @@ export interface Guest {
   reboots: number;
 }
 
-export interface Invocation {
-  commandId: string;
-  instanceId: string;
-  status: 'Success' | 'Failed' | 'TimedOut' | 'InProgress';
-  stdout: string;
-  stderr: string;
-  /** A script still blocked (on cloud-init): it runs when the guest lets it. */
-  commands?: string[];
-}
-
 /** How a new guest behaves, from its image and the emulator's settings. */
 export interface GuestTraits {
   defaultHostname: string;
@@ -154,7 +144,11 @@ export class Guests {
         const rc = guest.userData === 'error' ? 1 : 0;
         out.push(`cloud_init=${rc}`);
         if (rc !== 0) {
-          err.push('status: error', 'errors:', "\t('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))");
+          err.push(
+            'status: error',
+            'errors:',
+            "\t('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))",
+          );
           return { status: 'Failed', stdout: lines(out), stderr: lines(err) };
         }
         continue;
@@ -180,6 +174,8 @@ export class Guests {
       }
       const echo = /^echo '?([^'$`]*)'?$/.exec(line);
       if (echo) out.push(echo[1]);
+      const exit = /^exit (\d+)$/.exec(line);
+      if (exit && exit[1] !== '0') return { status: 'Failed', stdout: lines(out), stderr: lines(err) };
     }
     return { status: 'Success', stdout: lines(out), stderr: lines(err) };
   }

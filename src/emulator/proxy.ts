@@ -8,10 +8,11 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
-import { type Guest, Guests, type Invocation } from './guests';
+import { Guests } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
+import { SsmAgent } from './ssm';
 import type { Timeline } from './timeline';
 
 export interface ProxyOptions {
@@ -23,12 +24,6 @@ export interface ProxyOptions {
    * agent is first Online, as on a real first boot. @default 3
    */
   userDataChecks?: number;
-}
-
-export interface SentCommand {
-  commandId: string;
-  instanceIds: string[];
-  commands: string[];
 }
 
 /** Why an instance failed to launch, as EC2 reports an insufficient-capacity launch. */
@@ -46,8 +41,6 @@ const CAPACITY_REASON = {
 export class EmulatorProxy {
   readonly faults = new FaultPlan();
   readonly guests = new Guests();
-  readonly invocations = new Map<string, Invocation>();
-  readonly commands: SentCommand[] = [];
   /** Calls per operation, and per `Step Operation` for calls a workflow step made. */
   readonly calls = new Map<string, number>();
   private readonly launches = new Map<string, WireResponse>();
@@ -58,6 +51,7 @@ export class EmulatorProxy {
   private readonly zones = new Set<string>();
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
+  private readonly ssm: SsmAgent;
   private server?: Server;
   /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
   timeline?: Timeline;
@@ -65,6 +59,18 @@ export class EmulatorProxy {
   constructor(private readonly options: ProxyOptions) {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
     this.rebootOfflinePolls = options.rebootOfflinePolls ?? 2;
+    this.ssm = new SsmAgent({
+      motoUrl: options.motoUrl,
+      guests: this.guests,
+      faults: this.faults,
+      timeline: () => this.timeline,
+      runningInstances: (ids) => this.instances(ids),
+    });
+  }
+
+  /** Every Run Command sent, in order: its document and the lines of its steps. */
+  get commands() {
+    return this.ssm.commands;
   }
 
   listen(port = 0): Promise<string> {
@@ -101,8 +107,7 @@ export class EmulatorProxy {
     await fetch(`${this.options.motoUrl}/moto-api/reset`, { method: 'POST' });
     this.faults.clear();
     this.guests.clear();
-    this.invocations.clear();
-    this.commands.length = 0;
+    this.ssm.reset();
     this.calls.clear();
     this.launches.clear();
     this.failedLaunches.clear();
@@ -112,8 +117,8 @@ export class EmulatorProxy {
   state() {
     return {
       guests: this.guests.all(),
-      commands: this.commands,
-      invocations: [...this.invocations.values()],
+      commands: this.ssm.commands,
+      invocations: [...this.ssm.invocations.values()],
       calls: Object.fromEntries(this.calls),
       faults: this.faults.list(),
     };
@@ -146,7 +151,8 @@ export class EmulatorProxy {
     if (before && !before.after) return this.injected(op, before);
 
     let reply: WireResponse;
-    if (op.name === 'DescribeInstanceInformation') reply = await this.describeInstanceInformation(site);
+    const own = await this.answerOwn(op, site);
+    if (own) reply = own;
     else if (op.name === 'RunInstances') reply = await this.runInstances(req, path, body, site);
     else if (op.name === 'ChangeResourceRecordSets') reply = await this.changeRecords(op, req, path, body);
     else {
@@ -292,76 +298,23 @@ export class EmulatorProxy {
     } else if (op.name === 'TerminateInstances') {
       for (const id of instanceIdsOf(body)) this.timeline?.terminate(id, op.step);
     } else if (op.name === 'SendCommand') {
-      await this.sendCommand(site, reply);
-    } else if (op.name === 'GetCommandInvocation') {
-      const request = JSON.parse(body) as { CommandId: string; InstanceId: string };
-      const invocation = this.invocations.get(`${request.CommandId}/${request.InstanceId}`);
-      if (!invocation) return;
-      const payload = JSON.parse(reply.body) as Record<string, unknown>;
-      if (this.timeline && !this.timeline.commandDone(request.CommandId, op.step)) {
-        Object.assign(payload, { Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 });
-        reply.body = JSON.stringify(payload);
-        return;
-      }
-      const guest = this.guests.peek(request.InstanceId);
-      if (invocation.status === 'InProgress' && guest) {
-        this.advanceUserData(guest, op.step);
-        if (guest.userData !== 'running') this.complete(invocation, guest);
-      }
-      Object.assign(payload, {
-        Status: invocation.status,
-        StatusDetails: invocation.status,
-        ResponseCode: invocation.status === 'Success' ? 0 : invocation.status === 'InProgress' ? -1 : 1,
-        StandardOutputContent: invocation.stdout,
-        StandardErrorContent: invocation.stderr,
-      });
-      reply.body = JSON.stringify(payload);
+      await this.ssm.sent(site, reply, (id) => this.defaultHostname(id));
     }
   }
 
-  /** One more check of the guest: on a timeline, its user data is done once its agent is Online. */
-  private advanceUserData(guest: Guest, step: string | undefined): void {
-    if (this.timeline) {
-      if (this.timeline.agentStatus(guest.instanceId, step) === 'Online') this.guests.finishUserData(guest);
-    } else {
-      this.guests.check(guest);
-    }
-  }
-
-  /** Runs a command whose script waited for cloud-init, now that it has finished. */
-  private complete(invocation: Invocation, guest: Guest): void {
-    Object.assign(invocation, this.guests.run(guest, invocation.commands ?? []));
-  }
-
-  private async sendCommand(site: CallSite, reply: WireResponse): Promise<void> {
-    const { body } = site;
-    const request = JSON.parse(body) as { InstanceIds?: string[]; Parameters?: { commands?: string[] } };
-    const commandId = (JSON.parse(reply.body) as { Command?: { CommandId?: string } }).Command?.CommandId ?? '';
-    this.timeline?.sendCommand(commandId, site.step);
-    const commands = request.Parameters?.commands ?? [];
-    const instanceIds = request.InstanceIds ?? [];
-    this.commands.push({ commandId, instanceIds, commands });
-    for (const instanceId of instanceIds) {
-      const guest = this.guests.get(instanceId, await this.defaultHostname(instanceId));
-      const failure = this.faults.take('command-failed', site);
-      let invocation: Invocation;
-      if (failure) {
-        invocation = {
-          commandId,
-          instanceId,
-          status: failure.commandStatus ?? 'Failed',
-          stdout: '',
-          stderr: failure.message ?? 'injected command failure',
-        };
-      } else if (guest.offlinePolls > 0) {
-        invocation = { commandId, instanceId, status: 'Failed', stdout: '', stderr: 'the instance is rebooting' };
-      } else if (guest.userData === 'running' && this.guests.waitsForCloudInit(commands)) {
-        // `cloud-init status --wait` blocks the script until the user data is done.
-        invocation = { commandId, instanceId, status: 'InProgress', stdout: '', stderr: '', commands };
-      } else {
-        invocation = { commandId, instanceId, ...this.guests.run(guest, commands) };
-      }
-      this.invocations.set(`${commandId}/${instanceId}`, invocation);
+  /** Calls the emulator answers itself, moto not knowing them (or not as AWS answers them). */
+  private async answerOwn(op: Operation, site: CallSite): Promise<WireResponse | undefined> {
+    switch (op.name) {
+      case 'DescribeInstanceInformation':
+        return this.ssm.describeInstanceInformation(site);
+      case 'ListCommandInvocations':
+        return this.ssm.listCommandInvocations(op, site);
+      case 'GetCommandInvocation':
+        return this.ssm.getCommandInvocation(op, site);
+      case 'SendCommand':
+        return this.ssm.refusal(op, site);
+      default:
+        return undefined;
     }
   }
 
@@ -376,42 +329,6 @@ export class EmulatorProxy {
   private async defaultHostname(instanceId: string): Promise<string> {
     const [instance] = await this.instances([instanceId]);
     return (instance?.PrivateDnsName ?? instanceId).replace(/\.ec2\.internal$/, '.ec2.internal');
-  }
-
-  /** The SSM agent of every running instance: Online, except while rebooting or when a fault says never. */
-  private async describeInstanceInformation(site: CallSite): Promise<WireResponse> {
-    const request = JSON.parse(site.body || '{}') as { Filters?: { Key: string; Values: string[] }[] };
-    const ids = request.Filters?.find((f) => f.Key === 'InstanceIds')?.Values;
-    const list = [];
-    for (const instance of await this.instances(ids)) {
-      const instanceId = instance.InstanceId ?? '';
-      if (this.faults.take('agent-offline', { ...site, body: instanceId })) continue;
-      const guest = this.guests.get(instanceId, instance.PrivateDnsName ?? instanceId);
-      let pingStatus = this.timeline?.agentStatus(instanceId, site.step) ?? 'Online';
-      if (pingStatus === 'NotRegistered') continue;
-      if (guest.offlinePolls > 0) {
-        guest.offlinePolls -= 1;
-        pingStatus = 'ConnectionLost';
-      }
-      if (pingStatus === 'Online') this.advanceUserData(guest, site.step);
-      list.push({
-        InstanceId: instanceId,
-        PingStatus: pingStatus,
-        LastPingDateTime: Date.now() / 1000,
-        AgentVersion: '3.3.0.0',
-        PlatformType: 'Linux',
-        PlatformName: 'Amazon Linux',
-        PlatformVersion: '2023',
-        ResourceType: 'EC2Instance',
-        IPAddress: instance.PrivateIpAddress,
-        ComputerName: guest.hostname,
-      });
-    }
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify({ InstanceInformationList: list }),
-    };
   }
 
   private async control(method: string, path: string, body: string, res: ServerResponse): Promise<void> {

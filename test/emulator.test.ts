@@ -1,0 +1,144 @@
+/**
+ * Emulator fidelity: each AWS behaviour that ever surprised this project, answered by the emulator
+ * as AWS answers it, through the SDK as the handlers call it. The workflows are tested against
+ * these behaviours elsewhere; here the emulator itself is held to AWS's word.
+ */
+import { EC2Client, RebootInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateDocumentCommand,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { clientConfig } from '../src/emulator/seed';
+import { Harness } from './support/emulator';
+
+const h = new Harness();
+beforeAll(() => h.start());
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
+
+const ssm = () => new SSMClient(clientConfig(h.url));
+
+async function launch(imageId = 'ami-0ed094fb1304fd857'): Promise<string> {
+  const out = await new EC2Client(clientConfig(h.url)).send(
+    new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1 }),
+  );
+  return out.Instances?.[0]?.InstanceId ?? '';
+}
+
+describe('SSM Run Command', () => {
+  const twoSteps = JSON.stringify({
+    schemaVersion: '2.2',
+    description: 'two steps',
+    mainSteps: [
+      { action: 'aws:runShellScript', name: 'first', inputs: { runCommand: ["echo 'one'"] } },
+      { action: 'aws:runShellScript', name: 'second', inputs: { runCommand: ["echo 'two'", 'exit 4'] } },
+    ],
+  });
+
+  test('GetCommandInvocation of a document with several steps needs PluginName (InvalidPluginName)', async () => {
+    const instanceId = await launch();
+    await ssm().send(
+      new CreateDocumentCommand({
+        Name: 'Two-Steps',
+        Content: twoSteps,
+        DocumentType: 'Command',
+        DocumentFormat: 'JSON',
+      }),
+    );
+    const sent = await ssm().send(new SendCommandCommand({ DocumentName: 'Two-Steps', InstanceIds: [instanceId] }));
+    const CommandId = sent.Command?.CommandId ?? '';
+    await expect(
+      ssm().send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId })),
+    ).rejects.toMatchObject({ name: 'InvalidPluginName' });
+    const first = await ssm().send(
+      new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId, PluginName: 'first' }),
+    );
+    expect(first).toMatchObject({ Status: 'Success', StandardOutputContent: 'one\n' });
+    const second = await ssm().send(
+      new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId, PluginName: 'second' }),
+    );
+    expect(second).toMatchObject({ Status: 'Failed', StandardOutputContent: 'two\n' });
+  });
+
+  test('ListCommandInvocations (which moto lacks) lists each step with its status and output', async () => {
+    const instanceId = await launch();
+    await ssm().send(
+      new CreateDocumentCommand({
+        Name: 'Two-Steps',
+        Content: twoSteps,
+        DocumentType: 'Command',
+        DocumentFormat: 'JSON',
+      }),
+    );
+    const sent = await ssm().send(new SendCommandCommand({ DocumentName: 'Two-Steps', InstanceIds: [instanceId] }));
+    const out = await ssm().send(
+      new ListCommandInvocationsCommand({ CommandId: sent.Command?.CommandId, InstanceId: instanceId, Details: true }),
+    );
+    expect(out.CommandInvocations).toEqual([
+      expect.objectContaining({
+        Status: 'Failed',
+        CommandPlugins: [
+          expect.objectContaining({ Name: 'first', Status: 'Success', Output: 'one\n' }),
+          expect.objectContaining({ Name: 'second', Status: 'Failed', Output: 'two\n' }),
+        ],
+      }),
+    ]);
+  });
+
+  test('SendCommand with a document that does not exist is InvalidDocument', async () => {
+    const instanceId = await launch();
+    await expect(
+      ssm().send(new SendCommandCommand({ DocumentName: 'No-Such-Doc', InstanceIds: [instanceId] })),
+    ).rejects.toMatchObject({ name: 'InvalidDocument' });
+  });
+
+  test('AWS-RunShellScript is one step, aws:runShellScript; GetCommandInvocation needs no PluginName', async () => {
+    const instanceId = await launch();
+    const sent = await ssm().send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [instanceId],
+        Parameters: { commands: ["echo 'hello'"] },
+      }),
+    );
+    const out = await ssm().send(
+      new GetCommandInvocationCommand({ CommandId: sent.Command?.CommandId, InstanceId: instanceId }),
+    );
+    expect(out).toMatchObject({
+      Status: 'Success',
+      PluginName: 'aws:runShellScript',
+      StandardOutputContent: 'hello\n',
+    });
+  });
+});
+
+describe('the guest', () => {
+  test('systemd keeps 64 characters of a static hostname; a minimal image has no hostname binary', async () => {
+    const instanceId = await launch('ami-09a5f24d3c419a4ba'); // al2023-ami-minimal-...-kernel-6.1-x86_64
+    const long = `${'a'.repeat(40)}.${'b'.repeat(40)}`;
+    const sent = await ssm().send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [instanceId],
+        Parameters: { commands: [`hostnamectl set-hostname '${long}'`, 'echo "hostname=$(hostname -f)"'] },
+      }),
+    );
+    const guest = h.emulator.proxy.guests.peek(instanceId);
+    expect(guest?.staticHostname).toBe(long.slice(0, 64));
+    const out = await ssm().send(
+      new GetCommandInvocationCommand({ CommandId: sent.Command?.CommandId, InstanceId: instanceId }),
+    );
+    expect(out.StandardErrorContent).toContain('hostname: not found');
+  });
+
+  test('cloud-init runs the user data for a while after the agent is Online; a reboot then cuts it short', async () => {
+    const instanceId = await launch();
+    const guest = h.emulator.proxy.guests.peek(instanceId);
+    expect(guest?.userData).toBe('running');
+    await new EC2Client(clientConfig(h.url)).send(new RebootInstancesCommand({ InstanceIds: [instanceId] }));
+    expect(guest?.userData).toBe('cut');
+  });
+});
