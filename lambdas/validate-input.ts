@@ -3,17 +3,18 @@
  * anything is launched. Errors: InvalidInput, ZoneNotFound, HostnameTaken.
  */
 import { createHash } from 'node:crypto';
-import { DescribeImagesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ec2 } from './lib/clients/ec2';
 import { ssm } from './lib/clients/ssm';
 import { type CreateConfig, FQDN_TAG } from './lib/contract';
-import { findZone, recordsAt, zoneVpcIds } from './lib/dns';
+import { findZone, recordsAt } from './lib/dns';
 import { requireEnv } from './lib/env';
 import { HostnameTaken, InvalidInput } from './lib/errors';
 import { type CreateRequest, type Defaults, fqdnOf, parseCreateRequest, parseDefaults } from './lib/input';
 import { liveInstances } from './lib/instances';
 import { instrument, logger } from './lib/logger';
+import { choosePlacement } from './lib/placement';
 import { DEFAULT_POLL_SECONDS } from './lib/poll';
 
 export interface ValidateInputEvent {
@@ -73,29 +74,6 @@ async function rootDeviceOf(imageId: string): Promise<{ rootDeviceName: string; 
   throw new InvalidInput('imageId', `${imageId} is not an image this account can launch`);
 }
 
-/** Of these subnets (given, or a VPC's), the one with the most free addresses. */
-async function roomiestSubnet(query: { SubnetIds?: string[]; vpcId?: string }): Promise<string | undefined> {
-  let out: { Subnets?: Array<{ SubnetId?: string; AvailableIpAddressCount?: number }> };
-  try {
-    out = await ec2.send(
-      new DescribeSubnetsCommand(
-        query.SubnetIds
-          ? { SubnetIds: query.SubnetIds }
-          : { Filters: [{ Name: 'vpc-id', Values: [query.vpcId ?? ''] }] },
-      ),
-    );
-  } catch (error) {
-    if ((error as Error).name === 'InvalidSubnetID.NotFound') {
-      throw new InvalidInput('subnetIds', (error as Error).message);
-    }
-    throw error;
-  }
-  const subnets = (out.Subnets ?? []).sort(
-    (a, b) => (b.AvailableIpAddressCount ?? 0) - (a.AvailableIpAddressCount ?? 0),
-  );
-  return subnets[0]?.SubnetId;
-}
-
 export function clientTokenFor(executionId: string): string {
   return createHash('sha256').update(executionId).digest('hex').slice(0, 64);
 }
@@ -133,16 +111,13 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
 
   const imageId = await resolveImage(merged.imageId, merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter);
   const { rootDeviceName, rootVolumeSize } = await rootDeviceOf(imageId);
-  // A given subnet; else the roomiest of subnetIds; else, for a private zone (which answers only
-  // inside its VPCs), the roomiest subnet of the zone's VPC.
-  let subnetId = merged.subnetId;
-  if (!subnetId && merged.subnetIds) {
-    subnetId = await roomiestSubnet({ SubnetIds: merged.subnetIds });
-  } else if (!subnetId && zone.privateZone) {
-    const [vpcId] = await zoneVpcIds(zone.id);
-    if (vpcId) subnetId = await roomiestSubnet({ vpcId });
-    if (subnetId) fromDefaults.push('subnetId');
-  }
+  const instanceType = merged.instanceType ?? BUILT_IN_DEFAULTS.instanceType;
+  const placement = await choosePlacement(
+    { instanceType, subnetId: merged.subnetId, subnetIds: merged.subnetIds },
+    zone,
+  );
+  const subnetId = placement.subnetId;
+  if (placement.chosen) fromDefaults.push('subnetId');
 
   const config: CreateConfig = {
     hostname: merged.hostname,
@@ -153,7 +128,7 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
     imageId,
     rootDeviceName,
     rootVolumeSize,
-    instanceType: merged.instanceType ?? BUILT_IN_DEFAULTS.instanceType,
+    instanceType,
     subnetId,
     keyName: merged.keyName,
     securityGroupIds: merged.securityGroupIds,

@@ -129,7 +129,7 @@ export class InstanceLifecycleStack extends Stack {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'DescribeInstances/Images/Subnets, DescribeInstanceInformation, GetCommandInvocation, ListCommandInvocations, ListHostedZonesByName and X-Ray writes support no resource-level permissions',
+        'DescribeInstances/Images/Subnets/InstanceTypeOfferings, DescribeInstanceInformation, GetCommandInvocation, ListCommandInvocations, ListHostedZonesByName and X-Ray writes support no resource-level permissions',
     });
 
     new CfnOutput(this, 'CreateVmStateMachineArn', {

@@ -146,7 +146,12 @@ export class Steps extends Construct {
       .allow({ actions: ['route53:GetHostedZone'], resources: zoneArns })
       .allow(readZone)
       .allow({
-        actions: ['ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeSubnets'],
+        actions: [
+          'ec2:DescribeInstances',
+          'ec2:DescribeImages',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeInstanceTypeOfferings',
+        ],
         resources: ['*'],
       });
 

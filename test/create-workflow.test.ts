@@ -3,6 +3,7 @@
  * every branch (success, each named error, retries, poll timeout, roll-back).
  */
 
+import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
 import { readableCause } from '../src/cli/output';
@@ -137,6 +138,52 @@ describe('create-vm refuses bad input before anything is created', () => {
     expect(failure.cause).toContain('web1.example.internal');
     expect(await h.liveInstances()).toHaveLength(1);
     expect(await h.hostRecords()).toEqual(before);
+  });
+});
+
+describe('placement', () => {
+  const ec2 = () => new EC2Client(clientConfig(h.url));
+  async function subnetIn(az: string): Promise<{ SubnetId?: string; VpcId?: string }> {
+    const subnets = (await ec2().send(new DescribeSubnetsCommand({}))).Subnets ?? [];
+    return subnets.find((s) => s.AvailabilityZone === az && s.VpcId) ?? {};
+  }
+
+  test('the subnet is chosen only in a zone that offers the instance type, however roomy the others', async () => {
+    const { result } = await create({ hostname: 'web1', dnsZone: ZONE });
+    expect(result.status).toBe('SUCCEEDED');
+    const [instance] = await h.liveInstances();
+    expect(instance.Placement?.AvailabilityZone).toBe('us-east-1a');
+  });
+
+  test('a named subnet whose zone lacks the type is InvalidInput naming both, before launch', async () => {
+    const { SubnetId } = await subnetIn('us-east-1e');
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, subnetId: SubnetId })).result);
+    expect(failure.error).toBe('InvalidInput');
+    expect(readableCause(failure.cause)).toMatch(
+      new RegExp(`^subnetId: ${SubnetId} is in us-east-1e, where t3.micro is not offered`),
+    );
+    expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
+  });
+
+  test('an instance type offered nowhere in the region is InvalidInput', async () => {
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, instanceType: 't3.colossal' })).result);
+    expect(failure.error).toBe('InvalidInput');
+    expect(readableCause(failure.cause)).toMatch(/^instanceType: t3.colossal is not offered/);
+  });
+
+  test('a subnet in a VPC the private zone is not associated with is InvalidInput naming zone and VPC', async () => {
+    const vpc = await ec2().send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const VpcId = vpc.Vpc?.VpcId ?? '';
+    const subnet = await ec2().send(
+      new CreateSubnetCommand({ VpcId, CidrBlock: '10.9.1.0/24', AvailabilityZone: 'us-east-1b' }),
+    );
+    const subnetId = subnet.Subnet?.SubnetId;
+    const failure = failed((await create({ hostname: 'web1', dnsZone: ZONE, subnetId })).result);
+    expect(failure.error).toBe('InvalidInput');
+    expect(readableCause(failure.cause)).toMatch(
+      new RegExp(`^subnetId: ${subnetId} is in ${VpcId}, which the private zone ${ZONE} is not associated with`),
+    );
+    expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
   });
 });
 

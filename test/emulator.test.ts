@@ -3,7 +3,7 @@
  * as AWS answers it, through the SDK as the handlers call it. The workflows are tested against
  * these behaviours elsewhere; here the emulator itself is held to AWS's word.
  */
-import { EC2Client, RebootInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeSubnetsCommand, EC2Client, RebootInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   CreateDocumentCommand,
   GetCommandInvocationCommand,
@@ -140,5 +140,28 @@ describe('the guest', () => {
     expect(guest?.userData).toBe('running');
     await new EC2Client(clientConfig(h.url)).send(new RebootInstancesCommand({ InstanceIds: [instanceId] }));
     expect(guest?.userData).toBe('cut');
+  });
+});
+
+describe('EC2 placement', () => {
+  test("RunInstances where the subnet's zone does not offer the type is Unsupported, as EC2 answers", async () => {
+    const ec2 = new EC2Client(clientConfig(h.url));
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
+    const inZone = (az: string) => subnets.find((s) => s.AvailabilityZone === az)?.SubnetId;
+    const launch = (SubnetId?: string) =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: 'ami-0ed094fb1304fd857',
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId,
+        }),
+      );
+    await expect(launch(inZone('us-east-1e'))).rejects.toMatchObject({
+      name: 'Unsupported',
+      message: expect.stringMatching(/t3\.micro.*not supported.*us-east-1e.*us-east-1a/),
+    });
+    await expect(launch(inZone('us-east-1a'))).resolves.toMatchObject({ Instances: [expect.anything()] });
   });
 });

@@ -2,6 +2,7 @@
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
   DescribeSubnetsCommand,
   EC2Client,
   RunInstancesCommand,
@@ -71,6 +72,9 @@ describe('ValidateInput', () => {
         { Id: '/hostedzone/Z1', Name: 'example.internal.', CallerReference: 'x', Config: { PrivateZone: false } },
       ],
     });
+    ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
+      InstanceTypeOfferings: [{ Location: 'us-east-1a' }, { Location: 'us-east-1b' }],
+    });
   }
 
   test('refuses an unknown field before any AWS call', async () => {
@@ -134,8 +138,10 @@ describe('ValidateInput', () => {
     ec2.on(DescribeImagesCommand).resolves({ Images: [{ RootDeviceName: '/dev/xvda', BlockDeviceMappings: [] }] });
     ec2.on(DescribeSubnetsCommand).resolves({
       Subnets: [
-        { SubnetId: subnets[0], AvailableIpAddressCount: 12 },
-        { SubnetId: subnets[1], AvailableIpAddressCount: 240 },
+        { SubnetId: subnets[0], AvailableIpAddressCount: 12, AvailabilityZone: 'us-east-1a' },
+        { SubnetId: subnets[1], AvailableIpAddressCount: 240, AvailabilityZone: 'us-east-1b' },
+        // The roomiest, in a zone that does not offer the type: never chosen.
+        { SubnetId: 'subnet-0cccccccccccccccc', AvailableIpAddressCount: 4000, AvailabilityZone: 'us-east-1e' },
       ],
     });
     const { config: resolved } = await validateInput({
@@ -144,6 +150,10 @@ describe('ValidateInput', () => {
     });
     expect(resolved.subnetId).toBe(subnets[1]);
     expect(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input).toEqual({ SubnetIds: subnets });
+    expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0].args[0].input).toEqual({
+      LocationType: 'availability-zone',
+      Filters: [{ Name: 'instance-type', Values: ['t3.micro'] }],
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
+import { Ec2Placement } from './ec2';
 import { Guests } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
@@ -52,6 +53,7 @@ export class EmulatorProxy {
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
   private readonly ssm: SsmAgent;
+  private readonly placement: Ec2Placement;
   private server?: Server;
   /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
   timeline?: Timeline;
@@ -59,6 +61,7 @@ export class EmulatorProxy {
   constructor(private readonly options: ProxyOptions) {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
     this.rebootOfflinePolls = options.rebootOfflinePolls ?? 2;
+    this.placement = new Ec2Placement(options.motoUrl);
     this.ssm = new SsmAgent({
       motoUrl: options.motoUrl,
       guests: this.guests,
@@ -313,6 +316,8 @@ export class EmulatorProxy {
         return this.ssm.getCommandInvocation(op, site);
       case 'SendCommand':
         return this.ssm.refusal(op, site);
+      case 'RunInstances':
+        return this.placement.refusal(op, site.body);
       default:
         return undefined;
     }

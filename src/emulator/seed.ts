@@ -9,7 +9,17 @@ export function clientConfig(endpoint: string) {
   return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 }
 
-/** The emulator's network: one VPC and one subnet, tagged so a second seeding finds them. */
+/**
+ * The emulator's subnets: a small one where the default instance type (t3) is offered, and a
+ * larger one, the roomiest, in us-east-1e, which offers no t3 at all (as in AWS): a workflow that
+ * placed instances by free addresses alone would launch where EC2 answers `Unsupported`.
+ */
+export const SUBNETS = [
+  { CidrBlock: '10.0.1.0/24', AvailabilityZone: `${LOCAL_REGION}a` },
+  { CidrBlock: '10.0.16.0/20', AvailabilityZone: `${LOCAL_REGION}e` },
+];
+
+/** The emulator's network: one VPC and its subnets, tagged so a second seeding finds them. */
 export async function ensureNetwork(endpoint: string): Promise<{ vpcId: string }> {
   const ec2 = new EC2Client(clientConfig(endpoint));
   const found = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Name', Values: [NETWORK_TAG] }] }));
@@ -22,14 +32,15 @@ export async function ensureNetwork(endpoint: string): Promise<{ vpcId: string }
     }),
   );
   const vpcId = vpc.Vpc?.VpcId ?? '';
-  await ec2.send(
-    new CreateSubnetCommand({
-      VpcId: vpcId,
-      CidrBlock: '10.0.1.0/24',
-      AvailabilityZone: `${LOCAL_REGION}a`,
-      TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: NETWORK_TAG }] }],
-    }),
-  );
+  for (const subnet of SUBNETS) {
+    await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        ...subnet,
+        TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: NETWORK_TAG }] }],
+      }),
+    );
+  }
   return { vpcId };
 }
 
