@@ -3,11 +3,19 @@
  * as AWS answers it, through the SDK as the handlers call it. The workflows are tested against
  * these behaviours elsewhere; here the emulator itself is held to AWS's word.
  */
-import { DescribeSubnetsCommand, EC2Client, RebootInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  RebootInstancesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import {
   CreateDocumentCommand,
+  DescribeParametersCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
+  PutParameterCommand,
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -163,5 +171,58 @@ describe('EC2 placement', () => {
       message: expect.stringMatching(/t3\.micro.*not supported.*us-east-1e.*us-east-1a/),
     });
     await expect(launch(inZone('us-east-1a'))).resolves.toMatchObject({ Instances: [expect.anything()] });
+  });
+});
+
+describe('EBS encryption with a customer managed key', () => {
+  test('a key that does not exist: launched, then terminated with Client.InvalidKMSKey.InvalidState', async () => {
+    const ec2 = new EC2Client(clientConfig(h.url));
+    const launched = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0ed094fb1304fd857',
+        MinCount: 1,
+        MaxCount: 1,
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: {
+              Encrypted: true,
+              VolumeSize: 8,
+              KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
+            },
+          },
+        ],
+      }),
+    );
+    const id = launched.Instances?.[0]?.InstanceId ?? '';
+    const [instance] = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]
+      ?.Instances ?? [{}];
+    expect(instance).toMatchObject({
+      State: { Name: 'terminated' },
+      StateReason: { Code: 'Client.InvalidKMSKey.InvalidState' },
+    });
+  });
+});
+
+describe('Parameter Store', () => {
+  const put = (Value: string, Tier?: 'Standard' | 'Advanced' | 'Intelligent-Tiering') =>
+    ssm().send(new PutParameterCommand({ Name: '/limits/p', Value, Type: 'String', Overwrite: true, Tier }));
+
+  test('a Standard value over 4096 characters is a ValidationException, as Parameter Store answers', async () => {
+    await expect(put('x'.repeat(4097))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/^Standard tier parameters support a maximum parameter value of 4096/),
+    });
+    await expect(put('x'.repeat(8193), 'Advanced')).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  test('Intelligent-Tiering stores what fits as Standard, and up to 8 KB as Advanced', async () => {
+    const tierOf = async () =>
+      (await ssm().send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: ['/limits/p'] }] })))
+        .Parameters?.[0]?.Tier;
+    await put('small', 'Intelligent-Tiering');
+    expect(await tierOf()).toBe('Standard');
+    await put('x'.repeat(5000), 'Intelligent-Tiering');
+    expect(await tierOf()).toBe('Advanced');
   });
 });

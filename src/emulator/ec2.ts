@@ -1,18 +1,54 @@
 /**
- * EC2 as the workflows meet it, where moto answers otherwise than AWS: RunInstances into a subnet
- * whose Availability Zone does not offer the instance type is refused with EC2's `Unsupported`
- * (moto launches anywhere). Offerings are moto's own DescribeInstanceTypeOfferings data, which
- * is AWS's (us-east-1e, for one, offers no t3).
+ * EC2 as the workflows meet it, where moto answers otherwise than AWS:
+ * - RunInstances into a subnet whose Availability Zone does not offer the instance type is
+ *   refused with EC2's `Unsupported` (moto launches anywhere). Offerings are moto's own
+ *   DescribeInstanceTypeOfferings data, which is AWS's (us-east-1e, for one, offers no t3);
+ * - a volume encrypted with a KMS key that does not exist or is not Enabled: the launch is
+ *   accepted, then the instance goes from pending to terminated, its state reason
+ *   `Client.InvalidKMSKey.InvalidState` (moto stores any key id).
  */
 import { DescribeInstanceTypeOfferingsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { errorResponse, type Operation, type WireResponse } from './protocol';
 import { clientConfig } from './seed';
 
-export class Ec2Placement {
+/** Why EC2 terminated an instance right after launching it, as DescribeInstances reports it. */
+export interface StateReason {
+  code: string;
+  message: string;
+}
+
+export const CAPACITY_REASON: StateReason = {
+  code: 'Server.InsufficientInstanceCapacity',
+  message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+};
+
+export const KMS_KEY_REASON: StateReason = {
+  code: 'Client.InvalidKMSKey.InvalidState',
+  message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
+};
+
+export class Ec2Rules {
   private readonly ec2: EC2Client;
+  private readonly kms: KMSClient;
 
   constructor(motoUrl: string) {
     this.ec2 = new EC2Client(clientConfig(motoUrl));
+    this.kms = new KMSClient(clientConfig(motoUrl));
+  }
+
+  /** Why the instances a RunInstances request launched cannot come up, or undefined when they can. */
+  async launchFailure(body: string): Promise<StateReason | undefined> {
+    const keys = [...new URLSearchParams(body)].filter(([k]) => /^BlockDeviceMapping\.\d+\.Ebs\.KmsKeyId$/.test(k));
+    for (const [, keyId] of keys) {
+      try {
+        const out = await this.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+        if (out.KeyMetadata?.KeyState !== 'Enabled') return KMS_KEY_REASON;
+      } catch {
+        return KMS_KEY_REASON;
+      }
+    }
+    return undefined;
   }
 
   /** The Availability Zones that offer `instanceType`. */

@@ -7,8 +7,8 @@ import {
   type Instance,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CAPACITY_REASON, Ec2Rules, type StateReason } from './ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
-import { Ec2Placement } from './ec2';
 import { Guests } from './guests';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
@@ -27,12 +27,6 @@ export interface ProxyOptions {
   userDataChecks?: number;
 }
 
-/** Why an instance failed to launch, as EC2 reports an insufficient-capacity launch. */
-const CAPACITY_REASON = {
-  code: 'Server.InsufficientInstanceCapacity',
-  message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
-};
-
 /**
  * The project's emulator front: forwards every AWS call to moto, except what moto lacks or gets
  * wrong for this product: the SSM agent's status, the output of the project's scripts, RunInstances
@@ -45,15 +39,15 @@ export class EmulatorProxy {
   /** Calls per operation, and per `Step Operation` for calls a workflow step made. */
   readonly calls = new Map<string, number>();
   private readonly launches = new Map<string, WireResponse>();
-  /** Instances an `instance-fails` fault terminated right after their launch. */
-  private readonly failedLaunches = new Set<string>();
+  /** Instances EC2 terminated right after their launch (a fault, a bad KMS key), and why. */
+  private readonly failedLaunches = new Map<string, StateReason>();
   /** Route 53 applies a zone's changes one at a time; so does the proxy, to refuse conflicts faithfully. */
   private route53Queue: Promise<unknown> = Promise.resolve();
   private readonly zones = new Set<string>();
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
   private readonly ssm: SsmAgent;
-  private readonly placement: Ec2Placement;
+  private readonly ec2Rules: Ec2Rules;
   private server?: Server;
   /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
   timeline?: Timeline;
@@ -61,7 +55,7 @@ export class EmulatorProxy {
   constructor(private readonly options: ProxyOptions) {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
     this.rebootOfflinePolls = options.rebootOfflinePolls ?? 2;
-    this.placement = new Ec2Placement(options.motoUrl);
+    this.ec2Rules = new Ec2Rules(options.motoUrl);
     this.ssm = new SsmAgent({
       motoUrl: options.motoUrl,
       guests: this.guests,
@@ -154,7 +148,7 @@ export class EmulatorProxy {
     if (before && !before.after) return this.injected(op, before);
 
     let reply: WireResponse;
-    const own = await this.answerOwn(op, site);
+    const own = await this.answerOwn(op, site, (rewritten) => this.forward(req, path, rewritten));
     if (own) reply = own;
     else if (op.name === 'RunInstances') reply = await this.runInstances(req, path, body, site);
     else if (op.name === 'ChangeResourceRecordSets') reply = await this.changeRecords(op, req, path, body);
@@ -216,9 +210,12 @@ export class EmulatorProxy {
     const ids = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(([, id]) => id);
     for (const id of ids) this.timeline?.launch(id, site.step);
     await this.bootGuests(ids, new URLSearchParams(body).get('ImageId') ?? '', reply.body, site);
-    if (this.faults.take('instance-fails', site)) {
+    const failure = this.faults.take('instance-fails', site)
+      ? CAPACITY_REASON
+      : await this.ec2Rules.launchFailure(body);
+    if (failure) {
       await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
-      for (const id of ids) this.failedLaunches.add(id);
+      for (const id of ids) this.failedLaunches.set(id, failure);
     }
     return reply;
   }
@@ -245,30 +242,30 @@ export class EmulatorProxy {
 
   /** Rewrites the `<item>` of each instance in a DescribeInstances reply for which `edit` returns new XML. */
   private editInstances(reply: WireResponse, edit: (id: string, item: string) => string | undefined): void {
-    const starts = [...reply.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)];
-    for (const match of starts.reverse()) {
-      const start = match.index ?? 0;
-      const next = reply.body.indexOf('<instanceId>i-', start + 1);
-      const end = next < 0 ? reply.body.length : next;
-      const item = edit(match[1], reply.body.slice(start, end));
-      if (item !== undefined) reply.body = reply.body.slice(0, start) + item + reply.body.slice(end);
-    }
+    reply.body = reply.body.replace(/<instancesSet>([\s\S]*?)<\/instancesSet>/g, (_all, inner: string) => {
+      const edited = topLevelItems(inner).map((item) => {
+        const id = /<instanceId>(i-[0-9a-f]+)<\/instanceId>/.exec(item)?.[1];
+        return (id && edit(id, item)) ?? item;
+      });
+      return `<instancesSet>${edited.join('')}</instancesSet>`;
+    });
   }
 
   /**
    * What moto's DescribeInstances cannot say: why a failed launch was terminated (insufficient
-   * capacity), and, on a timeline, that an instance is still pending or shutting down.
+   * capacity, a KMS key it cannot use), and, on a timeline, that an instance is still pending or shutting down.
    */
   private describeInstances(reply: WireResponse, step: string | undefined): void {
     this.editInstances(reply, (id, item) => {
       let edited = item;
-      if (this.failedLaunches.has(id)) {
+      const failed = this.failedLaunches.get(id);
+      if (failed) {
         edited = edited
           .replace(
             /<stateReason>[\s\S]*?<\/stateReason>/,
-            `<stateReason><code>${CAPACITY_REASON.code}</code><message>${CAPACITY_REASON.message}</message></stateReason>`,
+            `<stateReason><code>${failed.code}</code><message>${failed.message}</message></stateReason>`,
           )
-          .replace(/<reason>[\s\S]*?<\/reason>/, `<reason>${CAPACITY_REASON.message}</reason>`);
+          .replace(/<reason>[\s\S]*?<\/reason>/, `<reason>${failed.message}</reason>`);
       }
       const actual = /<instanceState>\s*<code>\d+<\/code>\s*<name>([a-z-]+)<\/name>/.exec(edited)?.[1];
       if (this.timeline && actual) {
@@ -306,8 +303,14 @@ export class EmulatorProxy {
   }
 
   /** Calls the emulator answers itself, moto not knowing them (or not as AWS answers them). */
-  private async answerOwn(op: Operation, site: CallSite): Promise<WireResponse | undefined> {
+  private async answerOwn(
+    op: Operation,
+    site: CallSite,
+    forward: (body: string) => Promise<WireResponse>,
+  ): Promise<WireResponse | undefined> {
     switch (op.name) {
+      case 'PutParameter':
+        return this.ssm.putParameter(op, site, forward);
       case 'DescribeInstanceInformation':
         return this.ssm.describeInstanceInformation(site);
       case 'ListCommandInvocations':
@@ -317,7 +320,7 @@ export class EmulatorProxy {
       case 'SendCommand':
         return this.ssm.refusal(op, site);
       case 'RunInstances':
-        return this.placement.refusal(op, site.body);
+        return this.ec2Rules.refusal(op, site.body);
       default:
         return undefined;
     }
@@ -367,6 +370,23 @@ export class EmulatorProxy {
         return send(404, { error: `no emulator route ${route}` });
     }
   }
+}
+
+/** The `<item>…</item>` elements directly inside an XML list (items nest: block devices, interfaces…). */
+function topLevelItems(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (const tag of list.matchAll(/<\/?item>/g)) {
+    if (tag[0] === '<item>') {
+      if (depth === 0) start = tag.index ?? 0;
+      depth += 1;
+    } else {
+      depth -= 1;
+      if (depth === 0) items.push(list.slice(start, (tag.index ?? 0) + tag[0].length));
+    }
+  }
+  return items;
 }
 
 /** `InstanceId.N` values of an EC2 query-protocol request. */

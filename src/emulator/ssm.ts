@@ -8,7 +8,9 @@
  * - GetCommandInvocation of a document with several steps needs PluginName, as on AWS
  *   (InvalidPluginName otherwise), and answers that step;
  * - ListCommandInvocations (moto: not implemented), with each plugin's status and output (the first
- *   2,500 characters, as AWS keeps) when Details is set.
+ *   2,500 characters, as AWS keeps) when Details is set;
+ * - PutParameter keeps Parameter Store's size limits per tier (Standard 4 KB, Advanced 8 KB) and
+ *   resolves Intelligent-Tiering to the tier the value needs (moto: no limit, the tier as given).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -66,6 +68,9 @@ function json(payload: unknown): WireResponse {
 function substitute(line: string, parameters: Record<string, string[]>): string {
   return line.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (_m, name: string) => (parameters[name] ?? []).join('\n'));
 }
+
+/** Parameter Store's value limits, per tier (AWS: "Standard parameters have a value limit of 4 KB. Advanced parameters have a value limit of 8 KB."). */
+export const PARAMETER_VALUE_LIMIT = { Standard: 4096, Advanced: 8192 } as const;
 
 export class SsmAgent {
   readonly invocations = new Map<string, Invocation>();
@@ -265,6 +270,32 @@ export class SsmAgent {
           : {}),
       }));
     return json({ CommandInvocations: list });
+  }
+
+  /** PutParameter within Parameter Store's limits, Intelligent-Tiering resolved; forwarded to moto as AWS would store it. */
+  async putParameter(
+    op: Operation,
+    site: CallSite,
+    forward: (body: string) => Promise<WireResponse>,
+  ): Promise<WireResponse> {
+    const request = JSON.parse(site.body) as { Value?: string; Tier?: string };
+    const length = (request.Value ?? '').length;
+    let tier = request.Tier ?? 'Standard';
+    if (tier === 'Intelligent-Tiering') tier = length > PARAMETER_VALUE_LIMIT.Standard ? 'Advanced' : 'Standard';
+    const limit = PARAMETER_VALUE_LIMIT[tier as keyof typeof PARAMETER_VALUE_LIMIT];
+    if (limit !== undefined && length > limit) {
+      const advice =
+        tier === 'Standard'
+          ? ' To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html'
+          : '';
+      return errorResponse(
+        op,
+        'ValidationException',
+        `${tier} tier parameters support a maximum parameter value of ${limit} characters.${advice}`,
+        400,
+      );
+    }
+    return forward(JSON.stringify({ ...request, Tier: tier }));
   }
 
   /** The SSM agent of every running instance: Online, except while rebooting or when a fault says never. */
