@@ -45,7 +45,14 @@ export const handler = instrument(async (state: CreateState): Promise<LaunchResu
       BlockDeviceMappings: [
         {
           DeviceName: config.rootDeviceName,
-          Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true, VolumeSize: config.rootVolumeSize },
+          Ebs: {
+            Encrypted: true,
+            // The deployment's customer managed key (ebsKmsKeyArn); else the account's default EBS key.
+            KmsKeyId: process.env.EBS_KMS_KEY_ID || undefined,
+            VolumeType: 'gp3',
+            DeleteOnTermination: true,
+            VolumeSize: config.rootVolumeSize,
+          },
         },
       ],
       TagSpecifications: [

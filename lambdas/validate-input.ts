@@ -11,7 +11,15 @@ import { type CreateConfig, FQDN_TAG } from './lib/contract';
 import { findZone, recordsAt } from './lib/dns';
 import { requireEnv } from './lib/env';
 import { HostnameTaken, InvalidInput } from './lib/errors';
-import { type CreateRequest, type Defaults, fqdnOf, parseCreateRequest, parseDefaults } from './lib/input';
+import {
+  assertReadableParameter,
+  type CreateRequest,
+  type Defaults,
+  fqdnOf,
+  parseCreateRequest,
+  parseDefaults,
+  readableParameterPaths,
+} from './lib/input';
 import { liveInstances } from './lib/instances';
 import { instrument, logger } from './lib/logger';
 import { choosePlacement } from './lib/placement';
@@ -109,7 +117,9 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
     throw new HostnameTaken(fqdn, `live instance ${holders.map((i) => i.InstanceId).join(', ')} carries it`);
   }
 
-  const imageId = await resolveImage(merged.imageId, merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter);
+  const imageParameter = merged.imageParameter ?? BUILT_IN_DEFAULTS.imageParameter;
+  if (!merged.imageId) assertReadableParameter(imageParameter, readableParameterPaths());
+  const imageId = await resolveImage(merged.imageId, imageParameter);
   const { rootDeviceName, rootVolumeSize } = await rootDeviceOf(imageId);
   const instanceType = merged.instanceType ?? BUILT_IN_DEFAULTS.instanceType;
   const placement = await choosePlacement(

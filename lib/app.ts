@@ -7,10 +7,17 @@ export const STACK_ID = 'InstanceLifecycle';
 
 /**
  * The app as cdk.json context configures it: `hostedZoneIds`, `defaults`, `allowForceDestroy`,
- * `createTimeoutMinutes`, `failureTopicArn`, `bootstrapDocuments`, `expectedSeconds`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
+ * `createTimeoutMinutes`, `failureTopicArn`, `bootstrapDocuments`, `expectedSeconds`, `imageParameterPaths`,
+ * `ebsKmsKeyArn`. Shared by bin/app.ts and the CLI's local mode, so both synthesize the same.
  */
 export function defineApp(app: App): InstanceLifecycleStack {
   const ctx = (key: string) => app.node.tryGetContext(key);
+  // `cdk deploy -c key=value` passes strings: a list is given as JSON or comma-separated.
+  const list = (key: string): string[] | undefined => {
+    const value = ctx(key);
+    if (typeof value !== 'string') return value;
+    return value.trim().startsWith('[') ? JSON.parse(value) : value.split(',').filter(Boolean);
+  };
   const failureTopicArn = ctx('failureTopicArn');
   const stack = new InstanceLifecycleStack(app, STACK_ID, {
     description: 'instance-lifecycle: create-vm and destroy-vm Step Functions state machines',
@@ -18,10 +25,12 @@ export function defineApp(app: App): InstanceLifecycleStack {
       account: process.env.CDK_DEFAULT_ACCOUNT,
       region: process.env.CDK_DEFAULT_REGION,
     },
-    hostedZoneIds: ctx('hostedZoneIds') ?? [],
+    hostedZoneIds: list('hostedZoneIds') ?? [],
     defaults: ctx('defaults') ?? {},
     allowForceDestroy: ctx('allowForceDestroy') === true || ctx('allowForceDestroy') === 'true',
-    bootstrapDocuments: ctx('bootstrapDocuments') ?? [],
+    bootstrapDocuments: list('bootstrapDocuments') ?? [],
+    imageParameterPaths: list('imageParameterPaths') ?? [],
+    ebsKmsKeyArn: ctx('ebsKmsKeyArn') || undefined,
     fleetConcurrency: ctx('fleetConcurrency') === undefined ? undefined : Number(ctx('fleetConcurrency')),
     // `cdk deploy -c expectedSeconds='{"agentOnline":60}'` passes a string.
     expectedLatency:

@@ -3,7 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { type Defaults, parseDefaults } from '../lambdas/lib/input';
+import {
+  assertReadableParameter,
+  type Defaults,
+  defaultsValue,
+  PUBLIC_PARAMETER_PATH,
+  parseDefaults,
+  parseParameterPath,
+} from '../lambdas/lib/input';
 import { CreateVmWorkflow } from './create-vm-workflow';
 import { DestroyVmWorkflow } from './destroy-vm-workflow';
 import { type ExpectedLatency, expectedLatency as expectedLatencyOf } from './expected-latency';
@@ -24,6 +31,18 @@ export interface InstanceLifecycleStackProps extends StackProps {
    * account's own). Plain `bootstrap.commands` need none. @default []
    */
   readonly bootstrapDocuments?: string[];
+  /**
+   * Parameter paths, besides AWS's public /aws/service/, under which an execution's imageParameter
+   * may name its AMI (e.g. `/golden-ami/`): ValidateInput may read them, and refuses any other.
+   * @default []
+   */
+  readonly imageParameterPaths?: string[];
+  /**
+   * The ARN of a customer managed KMS key that encrypts every root volume; LaunchInstance gets the
+   * KMS permissions EBS needs for it. The key's policy must let the account's IAM grant them.
+   * @default none: the account's default EBS encryption key
+   */
+  readonly ebsKmsKeyArn?: string;
   /** Hosts a fleet execution creates or destroys at once. @default 5 */
   readonly fleetConcurrency?: number;
   /** @default Duration.minutes(45) */
@@ -43,6 +62,8 @@ export interface InstanceLifecycleStackProps extends StackProps {
   readonly failureTopic?: sns.ITopic;
 }
 
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/;
+
 /** Wires the constructs together and says where to find them. */
 export class InstanceLifecycleStack extends Stack {
   readonly createVm: CreateVmWorkflow;
@@ -60,14 +81,23 @@ export class InstanceLifecycleStack extends Stack {
     for (const zoneId of props.hostedZoneIds ?? []) {
       if (!/^Z[A-Z0-9]{1,31}$/.test(zoneId)) throw new Error(`hostedZoneIds: ${zoneId} is not a hosted zone id`);
     }
+    const imageParameterPaths = (props.imageParameterPaths ?? []).map(parseParameterPath);
+    if (props.ebsKmsKeyArn !== undefined && !KMS_KEY_ARN.test(props.ebsKmsKeyArn)) {
+      throw new Error(`ebsKmsKeyArn: ${props.ebsKmsKeyArn} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)`);
+    }
     // Bad defaults fail the synth, not the first execution.
     const defaults: Defaults = parseDefaults(props.defaults ?? {});
+    if (defaults.imageParameter && !defaults.imageId) {
+      assertReadableParameter(defaults.imageParameter, [PUBLIC_PARAMETER_PATH, ...imageParameterPaths]);
+    }
     const expectedLatency = expectedLatencyOf(props.expectedLatency);
 
     this.defaultsParameter = new ssm.StringParameter(this, 'Defaults', {
       // A fixed, stack-scoped path: operators and the CLI read and change it without a lookup.
       parameterName: `/instance-lifecycle/${this.stackName}/defaults`,
-      stringValue: JSON.stringify(defaults),
+      stringValue: defaultsValue(defaults),
+      // Standard up to 4 KB, Advanced beyond; `defaults set` asks the same, so neither downgrades the other.
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
       description: 'instance-lifecycle defaults for optional create fields (JSON); execution input overrides them',
     });
 
@@ -93,6 +123,8 @@ export class InstanceLifecycleStack extends Stack {
       instanceProfileArn: instanceProfile.instanceProfileArn,
       allowForceDestroy: props.allowForceDestroy ?? false,
       bootstrapDocuments: props.bootstrapDocuments ?? [],
+      imageParameterPaths,
+      ebsKmsKeyArn: props.ebsKmsKeyArn,
     });
     this.createVm = new CreateVmWorkflow(this, 'CreateVm', {
       steps,

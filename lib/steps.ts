@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
+import { PUBLIC_PARAMETER_PATH } from '../lambdas/lib/input';
 import { acknowledgeWildcard } from './nag';
 import { StepFunction } from './step-function';
 
@@ -18,6 +19,10 @@ export interface StepsProps {
   readonly allowForceDestroy: boolean;
   /** SSM documents a create's bootstrap may run, besides plain commands (AWS-RunShellScript). */
   readonly bootstrapDocuments: string[];
+  /** Parameter paths (besides AWS's public /aws/service/) an imageParameter may name: `/golden-ami/`. */
+  readonly imageParameterPaths: string[];
+  /** A customer managed KMS key for the root volumes; none: the account's default EBS key. */
+  readonly ebsKmsKeyArn?: string;
 }
 
 /**
@@ -128,6 +133,8 @@ export class Steps extends Construct {
     this.validateInput = step('ValidateInput', 'validate-input', 'Checks a create request before anything is made', {
       DEFAULTS_PARAMETER: props.defaultsParameter.parameterName,
       BOOTSTRAP_DOCUMENTS: props.bootstrapDocuments.join(','),
+      // What it checks an imageParameter against is exactly what it is granted below.
+      IMAGE_PARAMETER_PATHS: [PUBLIC_PARAMETER_PATH, ...props.imageParameterPaths].join(','),
     })
       .allow({
         actions: ['ssm:GetParameter'],
@@ -137,8 +144,14 @@ export class Steps extends Construct {
         actions: ['ssm:GetParameter'],
         resources: [
           wildcard(
-            `arn:${partition}:ssm:${region}::parameter/aws/service/*`,
+            `arn:${partition}:ssm:${region}::parameter${PUBLIC_PARAMETER_PATH}*`,
             'public AMI parameters (Amazon Linux, Ubuntu) an operator may name as imageParameter',
+          ),
+          ...props.imageParameterPaths.map((path) =>
+            wildcard(
+              `arn:${partition}:ssm:${region}:${account}:parameter${path}*`,
+              `the deployment's own AMI parameters under ${path} (imageParameterPaths)`,
+            ),
           ),
         ],
       })
@@ -157,6 +170,7 @@ export class Steps extends Construct {
 
     this.launchInstance = step('LaunchInstance', 'launch-instance', 'Launches the instance, tagged, once', {
       INSTANCE_PROFILE_ARN: props.instanceProfileArn,
+      ...(props.ebsKmsKeyArn ? { EBS_KMS_KEY_ID: props.ebsKmsKeyArn } : {}),
     })
       .allow({
         actions: ['ec2:RunInstances'],
@@ -196,6 +210,27 @@ export class Steps extends Construct {
         },
       });
 
+    if (props.ebsKmsKeyArn) {
+      // What EBS encryption with a customer managed key needs of the caller (AWS: "kms:CreateGrant,
+      // kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlainText, kms:ReEncrypt"), grants
+      // only for AWS resources (EC2 creating the volume on the step's behalf).
+      this.launchInstance
+        .allow({
+          actions: ['kms:CreateGrant'],
+          resources: [props.ebsKmsKeyArn],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        })
+        .allow({
+          actions: [
+            'kms:Decrypt',
+            'kms:DescribeKey',
+            'kms:GenerateDataKeyWithoutPlaintext',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+          ],
+          resources: [props.ebsKmsKeyArn],
+        });
+    }
     this.waitUntilRunning = step('WaitUntilRunning', 'wait-until-running', 'Checks the instance is running').allow(
       describeInstances,
     );

@@ -1,6 +1,7 @@
 /** End to end: the `lifecycle` command as a user runs it, against the emulator. */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { DeleteParameterCommand, DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
 import { Harness, tag, ZONE } from './support/emulator';
@@ -165,11 +166,33 @@ test('--hostnames creates a fleet in one execution and destroys it in another', 
 });
 
 test('defaults on an emulator nothing has run on yet start from what the stack seeds', async () => {
-  const { DeleteParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
   await new SSMClient(clientConfig(h.url)).send(
     new DeleteParameterCommand({ Name: h.engine.deployment.defaults.name }),
   );
   const got = await lifecycle('defaults', 'get', '--local', '--endpoint', h.url);
   expect(got.code).toBe(0);
   expect(JSON.parse(got.stdout)).toEqual(JSON.parse(h.engine.deployment.defaults.value));
+});
+
+test('defaults over the Standard tier go to the Advanced tier; over 8 KB they are refused, nothing written', async () => {
+  const local = ['--local', '--endpoint', h.url];
+  // Two bootstrap lines of 2,400 characters: the defaults no longer fit a Standard parameter.
+  const line = `echo '${'x'.repeat(2390)}'`;
+  const set = await lifecycle('defaults', 'set', `bootstrap={"commands":["${line}","${line}"]}`, ...local);
+  expect(set.code).toBe(0);
+  expect(set.stderr).toMatch(/Advanced parameter/);
+  const tier = await new SSMClient(clientConfig(h.url)).send(
+    new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [h.engine.deployment.defaults.name] }] }),
+  );
+  expect(tier.Parameters?.[0]?.Tier).toBe('Advanced');
+  const huge = await lifecycle(
+    'defaults',
+    'set',
+    `bootstrap={"commands":${JSON.stringify(Array(4).fill(line))}}`,
+    ...local,
+  );
+  expect(huge.code).toBe(1);
+  expect(huge.stderr).toMatch(/InvalidInput: defaults: are \d+ characters of JSON; a parameter holds at most 8192/);
+  const got = await lifecycle('defaults', 'get', ...local);
+  expect(JSON.parse(got.stdout).bootstrap.commands).toHaveLength(2);
 });

@@ -3,8 +3,15 @@
  * every branch (success, each named error, retries, poll timeout, roll-back).
  */
 
-import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateDocumentCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
 import { readableCause } from '../src/cli/output';
 import { clientConfig } from '../src/emulator/seed';
@@ -184,6 +191,49 @@ describe('placement', () => {
       new RegExp(`^subnetId: ${subnetId} is in ${VpcId}, which the private zone ${ZONE} is not associated with`),
     );
     expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
+  });
+});
+
+describe('what the deployment lets the steps use', () => {
+  afterEach(() => {
+    delete process.env.IMAGE_PARAMETER_PATHS;
+    delete process.env.EBS_KMS_KEY_ID;
+  });
+
+  test('an imageParameter outside the paths the role may read is InvalidInput before launch; imageParameterPaths widens them', async () => {
+    await new SSMClient(clientConfig(h.url)).send(
+      new PutParameterCommand({ Name: '/golden/al2023', Value: 'ami-0ed094fb1304fd857', Type: 'String' }),
+    );
+    const input = { hostname: 'web1', dnsZone: ZONE, imageParameter: '/golden/al2023' };
+    const failure = failed((await create(input)).result);
+    expect(failure.error).toBe('InvalidInput');
+    expect(readableCause(failure.cause)).toMatch(
+      /^imageParameter: \/golden\/al2023 is outside the parameters this deployment may read \(\/aws\/service\/\)/,
+    );
+    expect(h.emulator.proxy.calls.get('RunInstances')).toBeUndefined();
+    // As the stack sets it with imageParameterPaths: ["/golden/"] in cdk.json.
+    process.env.IMAGE_PARAMETER_PATHS = '/aws/service/,/golden/';
+    expect((await create(input)).result.status).toBe('SUCCEEDED');
+  });
+
+  test('with a customer managed key the root volume is encrypted with it; a key EBS cannot use is rolled back', async () => {
+    const kms = new KMSClient(clientConfig(h.url));
+    const key = (await kms.send(new CreateKeyCommand({ Description: 'root volumes' }))).KeyMetadata?.Arn ?? '';
+    process.env.EBS_KMS_KEY_ID = key;
+    expect((await create({ hostname: 'web1', dnsZone: ZONE })).result.status).toBe('SUCCEEDED');
+    const [instance] = await h.liveInstances();
+    const volumes = await new EC2Client(clientConfig(h.url)).send(
+      new DescribeVolumesCommand({
+        Filters: [{ Name: 'attachment.instance-id', Values: [instance.InstanceId ?? ''] }],
+      }),
+    );
+    expect(volumes.Volumes).toEqual([expect.objectContaining({ Encrypted: true, KmsKeyId: key })]);
+
+    await kms.send(new DisableKeyCommand({ KeyId: key.split('/').pop() }));
+    const failure = failed((await create({ hostname: 'web2', dnsZone: ZONE })).result);
+    expect(failure.error).toBe('InstanceFailed');
+    expect(readableCause(failure.cause)).toContain('Client.InvalidKMSKey.InvalidState');
+    expect((await h.host('web2')).live).toHaveLength(0);
   });
 });
 

@@ -215,3 +215,52 @@ describe('every change is fenced', () => {
     expect(roleOf('ResolveHost').statements.flatMap(actionsOf)).not.toContain('ec2:TerminateInstances');
   });
 });
+
+describe('deployment settings widen exactly what they name', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  test('imageParameterPaths: ValidateInput may read those paths, checks against the same list, nothing else gains', () => {
+    const resources = build({ imageParameterPaths: ['/golden-ami'] });
+    const roles = stepRoles(resources);
+    const reads = roles.flatMap((r) =>
+      r.statements
+        .filter((s) => actionsOf(s).includes('ssm:GetParameter'))
+        .map((s) => ({ step: r.step, resource: JSON.stringify(s.Resource) })),
+    );
+    expect([...new Set(reads.map((r) => r.step))]).toEqual(['ValidateInput']);
+    expect(reads.map((r) => r.resource).join(' ')).toMatch(/:parameter\/golden-ami\/\*/);
+    const validate = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('IMAGE_PARAMETER_PATHS'),
+    );
+    expect(JSON.stringify(validate?.Properties)).toContain('"IMAGE_PARAMETER_PATHS":"/aws/service/,/golden-ami/"');
+    expect(() => build({ imageParameterPaths: ['golden ami'] })).toThrow(/imageParameterPaths/);
+    expect(() => build({ defaults: { imageParameter: '/elsewhere/ami' } })).toThrow(
+      /^imageParameter: \/elsewhere\/ami is outside/,
+    );
+  });
+
+  test('ebsKmsKeyArn: LaunchInstance, and only it, gets what EBS encryption needs on that key', () => {
+    const roles = stepRoles(build({ ebsKmsKeyArn: KEY }));
+    const kms = roles.flatMap((r) =>
+      r.statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:'))).map((s) => ({ step: r.step, ...s })),
+    );
+    expect(kms.every((s) => s.step === 'LaunchInstance' && s.Resource === KEY)).toBe(true);
+    expect(kms.find((s) => actionsOf(s).includes('kms:CreateGrant'))?.Condition).toEqual({
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    });
+    expect(kms.flatMap(actionsOf).sort()).toEqual([
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:GenerateDataKeyWithoutPlaintext',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+    ]);
+    expect(
+      stepRoles(build({}))
+        .flatMap((r) => r.statements.flatMap(actionsOf))
+        .some((a) => a.startsWith('kms:')),
+    ).toBe(false);
+    expect(() => build({ ebsKmsKeyArn: 'alias/mine' })).toThrow(/ebsKmsKeyArn/);
+  });
+});

@@ -33,6 +33,14 @@ test('outputs: both state machine ARNs and the defaults parameter', () => {
   template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/instance-lifecycle/Test/defaults' });
 });
 
+test('the defaults parameter: Intelligent-Tiering (Advanced only past 4 KB); past 8 KB the synth fails', () => {
+  template.hasResourceProperties('AWS::SSM::Parameter', { Tier: 'Intelligent-Tiering' });
+  const line = 'x'.repeat(4000);
+  expect(() => build({ defaults: { bootstrap: { commands: [line, line, line] } } })).toThrow(
+    /^defaults: are \d+ characters of JSON; a parameter holds at most 8192/,
+  );
+});
+
 test('bad configuration fails the synth with the field named', () => {
   expect(() => build({ defaults: { instanceType: 'huge;rm' } })).toThrow(/instanceType/);
   expect(() => build({ hostedZoneIds: ['not-a-zone'] })).toThrow(/hostedZoneIds/);

@@ -300,3 +300,50 @@ export function parseDestroyRequest(raw: unknown): DestroyRequest {
   }
   return { hostname: parseHostname(raw.hostname), dnsZone: parseZone(raw.dnsZone), force, pollIntervalSeconds };
 }
+
+/** AWS's public parameters (Amazon Linux, Ubuntu AMI ids): readable by every deployment. */
+export const PUBLIC_PARAMETER_PATH = '/aws/service/';
+const PARAMETER_PATH = /^\/([A-Za-z0-9_.-]+\/)+$/;
+
+/** A parameter path a deployment lets ValidateInput read (imageParameterPaths): `/golden-ami/`. */
+export function parseParameterPath(value: unknown): string {
+  const path = typeof value === 'string' && !value.endsWith('/') ? `${value}/` : value;
+  if (typeof path !== 'string' || !PARAMETER_PATH.test(path)) {
+    throw new InvalidInput(
+      'imageParameterPaths',
+      `${JSON.stringify(value)} is not a parameter path such as /golden-ami/`,
+    );
+  }
+  return path;
+}
+
+/** The paths this deployment's ValidateInput may read image parameters under (IMAGE_PARAMETER_PATHS). */
+export function readableParameterPaths(): string[] {
+  const configured = (process.env.IMAGE_PARAMETER_PATHS ?? '').split(',').filter(Boolean);
+  return configured.length > 0 ? configured : [PUBLIC_PARAMETER_PATH];
+}
+
+/** An image parameter the role cannot read would fail at launch time with AccessDenied: refuse it now. */
+export function assertReadableParameter(parameter: string, paths: string[]): void {
+  if (paths.some((p) => parameter.startsWith(p))) return;
+  throw new InvalidInput(
+    'imageParameter',
+    `${parameter} is outside the parameters this deployment may read (${paths.join(', ')}); add its path to imageParameterPaths in cdk.json`,
+  );
+}
+
+/** Parameter Store's value limits: Standard tier 4 KB, Advanced 8 KB (Intelligent-Tiering picks). */
+export const DEFAULTS_STANDARD_CHARS = 4096;
+export const DEFAULTS_MAX_CHARS = 8192;
+
+/** The stored defaults as Parameter Store will hold them, or InvalidInput if they cannot fit. */
+export function defaultsValue(defaults: Defaults): string {
+  const value = JSON.stringify(defaults);
+  if (value.length > DEFAULTS_MAX_CHARS) {
+    throw new InvalidInput(
+      'defaults',
+      `are ${value.length} characters of JSON; a parameter holds at most ${DEFAULTS_MAX_CHARS} (Advanced tier)`,
+    );
+  }
+  return value;
+}

@@ -1,6 +1,6 @@
 /** `lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { parseDefaults } from '../../lambdas/lib/input';
+import { DEFAULTS_STANDARD_CHARS, defaultsValue, parseDefaults } from '../../lambdas/lib/input';
 import { clientConfig } from '../emulator/seed';
 import { synthesize } from '../engine/synth';
 import { loadDeployment } from '../engine/template';
@@ -10,7 +10,10 @@ import { COMMAND_HELP } from './help';
 import { help, type Io } from './io';
 import { DEFAULT_STACK_NAME, deploymentOf } from './remote';
 
-/** `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag. */
+/**
+ * `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag, a
+ * value starting with `{` or `[` is JSON.
+ */
 export function applyDefaults(current: Record<string, unknown>, pairs: string[]): Record<string, unknown> {
   const next: Record<string, unknown> = { ...current };
   for (const pair of pairs) {
@@ -25,6 +28,13 @@ export function applyDefaults(current: Record<string, unknown>, pairs: string[])
       next.tags = tags;
     } else if (raw === '') {
       delete next[key];
+    } else if (/^[[{]/.test(raw)) {
+      // A JSON value: `bootstrap={"commands":["dnf -y update"]}`.
+      try {
+        next[key] = JSON.parse(raw);
+      } catch (error) {
+        throw new UsageError(`${key}: the value looks like JSON but is not: ${(error as Error).message}`);
+      }
     } else if (key === 'securityGroupIds' || key === 'subnetIds') {
       next[key] = raw.split(',').map((s) => s.trim());
     } else {
@@ -71,8 +81,15 @@ export async function defaultsCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const next = parseDefaults(applyDefaults(current, pairs));
-  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(next), Type: 'String', Overwrite: true }));
+  const value = defaultsValue(next);
+  // Standard tier up to 4 KB; beyond, Parameter Store keeps it in the Advanced tier (8 KB at most).
+  await ssm.send(
+    new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true, Tier: 'Intelligent-Tiering' }),
+  );
   io.out(JSON.stringify(next, null, 2));
   io.err(`defaults saved in ${name}; the next create uses them`);
+  if (value.length > DEFAULTS_STANDARD_CHARS) {
+    io.err(`(${value.length} characters: over the Standard tier's 4 KB, so an Advanced parameter, billed per month)`);
+  }
   return 0;
 }

@@ -158,6 +158,7 @@ export class LocalEngine {
           Value: this.deployment.defaults.value,
           Type: 'String',
           Overwrite: false,
+          Tier: 'Intelligent-Tiering',
         }),
       );
     } catch (error) {
