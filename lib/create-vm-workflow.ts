@@ -2,15 +2,19 @@ import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SET_HOSTNAME_TIMEOUT_SECONDS } from '../lambdas/lib/commands';
+import { BOOTSTRAP_MAX_TIMEOUT_SECONDS } from '../lambdas/lib/input';
 import { EXPECTED_LATENCY, type ExpectedLatency } from './expected-latency';
 import { lambdaStep } from './lambda-step';
 import { Poll, type PollProps } from './poll';
+import { STEP_TIMEOUT } from './step-function';
 import type { Steps } from './steps';
 import { workflowStateMachine } from './workflow-state-machine';
+import { renderedAsl, worstCaseSeconds } from './worst-case';
 
 export interface CreateVmWorkflowProps {
   readonly steps: Steps;
-  /** @default Duration.minutes(45) */
+  /** Must be at least the worst case its own bounds allow (the synth says). @default CREATE_TIMEOUT */
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
@@ -18,17 +22,25 @@ export interface CreateVmWorkflowProps {
   readonly expectedLatency?: ExpectedLatency;
 }
 
-/** Checks allowed per loop; with the default 5 s interval each is at least a few minutes. */
-export const CREATE_MAX_ATTEMPTS = {
-  running: 60,
-  managed: 120,
-  dnsSync: 60,
-  /** The set-hostname command first waits up to 600 s for cloud-init. */
-  hostname: 200,
-  rebooted: 120,
-  /** 30 minutes at the default 5 s: the longest bootstrap.timeoutSeconds allows. */
-  bootstrap: 360,
-} as const;
+/** create-vm's state machine timeout: past the worst case of its own bounds (about 80 minutes). */
+export const CREATE_TIMEOUT = Duration.minutes(90);
+
+/**
+ * Each loop's bounds: seconds from its first check (the bound that counts, whatever the operator's
+ * interval), and checks (what stops a loop polling with a 0 s interval). At the default 5 s
+ * interval the checks outlast the seconds.
+ */
+export const CREATE_POLL_BOUNDS = {
+  running: { maxSeconds: 300, maxAttempts: 60 },
+  managed: { maxSeconds: 600, maxAttempts: 120 },
+  dnsSync: { maxSeconds: 300, maxAttempts: 60 },
+  /** The set-hostname command first waits for cloud-init, up to its own execution timeout. */
+  hostname: { maxSeconds: SET_HOSTNAME_TIMEOUT_SECONDS + 60, maxAttempts: 200 },
+  /** Agent checks every interval, then a probe every couple of seconds. */
+  rebooted: { maxSeconds: 600, maxAttempts: 300 },
+  /** The longest bootstrap the contract allows, and a margin. */
+  bootstrap: { maxSeconds: BOOTSTRAP_MAX_TIMEOUT_SECONDS + 120, maxAttempts: 400 },
+} as const satisfies Record<string, Pick<PollProps, 'maxSeconds' | 'maxAttempts'>>;
 
 /**
  * create-vm, top to bottom: ValidateInput → Provision [LaunchInstance → WaitUntilRunning →
@@ -38,6 +50,8 @@ export const CREATE_MAX_ATTEMPTS = {
  */
 export class CreateVmWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** The longest an execution can take before its own states end it (lib/worst-case.ts). */
+  readonly worstCaseSeconds: number;
 
   constructor(scope: Construct, id: string, props: CreateVmWorkflowProps) {
     super(scope, id);
@@ -46,12 +60,9 @@ export class CreateVmWorkflow extends Construct {
     const expected = props.expectedLatency ?? EXPECTED_LATENCY;
     const poll = (
       id: string,
-      check: PollProps['check'],
-      slot: string,
-      maxAttempts: number,
-      firstWaitSeconds: number,
-      payload?: PollProps['payload'],
-    ) => new Poll(this, id, { check, slot, intervalPath, maxAttempts, firstWaitSeconds, payload });
+      props: Pick<PollProps, 'check' | 'slot' | 'firstWaitSeconds' | 'payload'>,
+      bounds: keyof typeof CREATE_POLL_BOUNDS,
+    ) => new Poll(this, id, { ...props, ...CREATE_POLL_BOUNDS[bounds], intervalPath });
 
     const validate = lambdaStep(this, {
       fn: s.validateInput,
@@ -67,17 +78,13 @@ export class CreateVmWorkflow extends Construct {
     });
     const running = poll(
       'WaitUntilRunning',
-      s.waitUntilRunning,
+      { check: s.waitUntilRunning, slot: 'running', firstWaitSeconds: expected.running },
       'running',
-      CREATE_MAX_ATTEMPTS.running,
-      expected.running,
     );
     const managed = poll(
       'WaitUntilManaged',
-      s.waitUntilManaged,
+      { check: s.waitUntilManaged, slot: 'managed', firstWaitSeconds: expected.agentOnline - expected.running },
       'managed',
-      CREATE_MAX_ATTEMPTS.managed,
-      expected.agentOnline - expected.running,
     );
     const registerDns = lambdaStep(this, {
       fn: s.registerDns,
@@ -86,13 +93,13 @@ export class CreateVmWorkflow extends Construct {
     });
     const dnsSync = poll(
       'WaitForDnsSync',
-      s.waitForDnsSync,
-      'dnsSync',
-      CREATE_MAX_ATTEMPTS.dnsSync,
-      expected.dnsInSync,
       {
-        'changeId.$': '$.dns.changeId',
+        check: s.waitForDnsSync,
+        slot: 'dnsSync',
+        firstWaitSeconds: expected.dnsInSync,
+        payload: { 'changeId.$': '$.dns.changeId' },
       },
+      'dnsSync',
     );
     const setHostname = lambdaStep(this, {
       fn: s.setHostname,
@@ -101,10 +108,8 @@ export class CreateVmWorkflow extends Construct {
     });
     const hostnameSet = poll(
       'WaitForHostname',
-      s.waitForHostname,
-      'hostnameResult',
-      CREATE_MAX_ATTEMPTS.hostname,
-      expected.runCommand,
+      { check: s.waitForHostname, slot: 'hostnameResult', firstWaitSeconds: expected.runCommand },
+      'hostname',
     );
     const reboot = lambdaStep(this, {
       fn: s.rebootInstance,
@@ -113,11 +118,13 @@ export class CreateVmWorkflow extends Construct {
     });
     const rebooted = poll(
       'WaitUntilRebooted',
-      s.waitUntilRebooted,
+      {
+        check: s.waitUntilRebooted,
+        slot: 'rebooted',
+        firstWaitSeconds: expected.agentAfterReboot,
+        payload: { commandSeconds: expected.runCommand },
+      },
       'rebooted',
-      CREATE_MAX_ATTEMPTS.rebooted,
-      expected.agentAfterReboot,
-      { commandSeconds: expected.runCommand },
     );
     // Once the instance runs, its record and its own preparation are independent: the DNS change
     // propagates while the agent starts, the hostname is set and the instance reboots.
@@ -154,10 +161,8 @@ export class CreateVmWorkflow extends Construct {
     });
     const bootstrapped = poll(
       'WaitForBootstrap',
-      s.waitForBootstrap,
-      'bootstrapResult',
-      CREATE_MAX_ATTEMPTS.bootstrap,
-      expected.runCommand,
+      { check: s.waitForBootstrap, slot: 'bootstrapResult', firstWaitSeconds: expected.runCommand },
+      'bootstrap',
     );
     const noBootstrap = new sfn.Pass(this, 'NoBootstrap', {
       result: sfn.Result.fromObject({ status: 'DONE', commandStatus: 'None' }),
@@ -227,11 +232,22 @@ export class CreateVmWorkflow extends Construct {
     rollBack.addCatch(describeRollBackFailure.next(rollBackFailed), { resultPath: '$.rollBackError' });
     provision.addCatch(rollBack.next(createFailed), { resultPath: '$.error' });
 
+    const definition = validate.next(provision);
+    const timeout = props.timeout ?? CREATE_TIMEOUT;
     this.stateMachine = workflowStateMachine(this, {
       comment: 'instance-lifecycle create-vm: launch, name, register in DNS, reboot, verify',
-      definition: validate.next(provision),
-      timeout: props.timeout ?? Duration.minutes(45),
+      definition,
+      timeout,
       logRetention: props.logRetention,
     });
+    // The state machine's own timeout ends an execution without its roll-back (the clean-up then
+    // removes what it left): it must come after everything create-vm bounds itself. (Rendered once
+    // the state machine has bound the chain: a Parallel renders its branches only then.)
+    this.worstCaseSeconds = worstCaseSeconds(renderedAsl(definition.startState), () => STEP_TIMEOUT.toSeconds());
+    if (timeout.toSeconds() < this.worstCaseSeconds) {
+      throw new Error(
+        `createTimeoutMinutes: ${timeout.toMinutes({ integral: false })} is less than create-vm's own bounds allow (${Math.ceil(this.worstCaseSeconds / 60)} minutes: every poll to its time limit, every step to its Lambda timeout, then the roll-back); the roll-back would be cut short`,
+      );
+    }
   }
 }

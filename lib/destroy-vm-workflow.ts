@@ -18,7 +18,11 @@ export interface DestroyVmWorkflowProps {
   readonly expectedLatency?: ExpectedLatency;
 }
 
-export const DESTROY_MAX_ATTEMPTS = { terminated: 60, dnsSync: 60 } as const;
+/** Each loop's bounds, as for create-vm (CREATE_POLL_BOUNDS). */
+export const DESTROY_POLL_BOUNDS = {
+  terminated: { maxSeconds: 600, maxAttempts: 120 },
+  dnsSync: { maxSeconds: 300, maxAttempts: 60 },
+} as const;
 
 /**
  * destroy-vm, top to bottom: ResolveHost → ([TerminateInstance → WaitUntilTerminated] if there is
@@ -51,7 +55,7 @@ export class DestroyVmWorkflow extends Construct {
       slot: 'terminated',
       intervalPath,
       firstWaitSeconds: expected.terminated,
-      maxAttempts: DESTROY_MAX_ATTEMPTS.terminated,
+      ...DESTROY_POLL_BOUNDS.terminated,
     });
     const removeDns = lambdaStep(this, {
       fn: s.removeDns,
@@ -63,7 +67,7 @@ export class DestroyVmWorkflow extends Construct {
       slot: 'dnsSync',
       intervalPath,
       firstWaitSeconds: expected.dnsInSync,
-      maxAttempts: DESTROY_MAX_ATTEMPTS.dnsSync,
+      ...DESTROY_POLL_BOUNDS.dnsSync,
       payload: { 'changeId.$': '$.removal.changeId' },
     });
     const done = new sfn.Pass(this, 'Done', {

@@ -22,14 +22,23 @@ export interface PollProps {
   readonly intervalPath: string;
   /** Checks before the loop ends in a PollTimeout error. */
   readonly maxAttempts: number;
+  /**
+   * Seconds from the first check after which the loop ends in a PollTimeout error, whatever the
+   * operator's interval: later waits are cut to what is left, so the loop's last check comes at
+   * this bound. With the first wait and one check, this is the most a loop can take.
+   */
+  readonly maxSeconds: number;
   /** Extra payload fields for the check, besides `state` (the whole state) and `slot`. */
   readonly payload?: Record<string, unknown>;
   readonly comment?: string;
 }
 
+/** Where a check reports the seconds since the loop's first check (lambdas/lib/poll.ts). */
+export const ELAPSED_FIELD = 'elapsedSeconds';
+
 /**
  * The one polling loop: first wait (the expected time) → check → Choice (done → next state;
- * attempts used up → PollTimeout; otherwise → Wait `waitSeconds` → check). When AWS takes the time
+ * time or attempts used up → PollTimeout; otherwise → Wait `waitSeconds` → check). When AWS takes the time
  * it usually does, a loop costs one check and three state transitions. Every loop is bounded.
  * States are named after the fragment id: `X (first wait)`, `X`, `X?`, `X (wait)`, `X timed out`.
  */
@@ -43,6 +52,9 @@ export class Poll extends sfn.StateMachineFragment {
       throw new Error(`Poll ${id}: maxAttempts must be a positive integer, got ${props.maxAttempts}`);
     }
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(props.slot)) throw new Error(`Poll ${id}: slot must be a plain key`);
+    if (!Number.isInteger(props.maxSeconds) || props.maxSeconds < 1) {
+      throw new Error(`Poll ${id}: maxSeconds must be a positive whole number of seconds, got ${props.maxSeconds}`);
+    }
     if (!Number.isInteger(props.firstWaitSeconds) || props.firstWaitSeconds < 0) {
       throw new Error(`Poll ${id}: firstWaitSeconds must be whole seconds, got ${props.firstWaitSeconds}`);
     }
@@ -50,7 +62,13 @@ export class Poll extends sfn.StateMachineFragment {
     const check = lambdaStep(this, {
       fn: props.check,
       name: id,
-      payload: { 'state.$': '$', slot: props.slot, 'interval.$': props.intervalPath, ...props.payload },
+      payload: {
+        'state.$': '$',
+        slot: props.slot,
+        'interval.$': props.intervalPath,
+        maxSeconds: props.maxSeconds,
+        ...props.payload,
+      },
       resultPath: `$.${props.slot}`,
       comment: props.comment,
     });
@@ -59,13 +77,16 @@ export class Poll extends sfn.StateMachineFragment {
     });
     const timedOut = new sfn.Fail(this, `${id} timed out`, {
       error: ErrorNames.pollTimeout,
-      cause: `${id}: not done after ${props.maxAttempts} checks`,
+      cause: `${id}: not done after ${props.maxSeconds} s (or ${props.maxAttempts} checks)`,
     });
     const choice = new sfn.Choice(this, `${id}?`)
       .when(
         sfn.Condition.and(
           sfn.Condition.stringEquals(status, 'WAITING'),
-          sfn.Condition.numberGreaterThanEquals(`$.${props.slot}.attempt`, props.maxAttempts),
+          sfn.Condition.or(
+            sfn.Condition.numberGreaterThanEquals(`$.${props.slot}.${ELAPSED_FIELD}`, props.maxSeconds),
+            sfn.Condition.numberGreaterThanEquals(`$.${props.slot}.attempt`, props.maxAttempts),
+          ),
         ),
         timedOut,
       )

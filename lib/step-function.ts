@@ -11,7 +11,7 @@ export interface StepFunctionProps {
   readonly description: string;
   /** @default {} */
   readonly environment?: Record<string, string>;
-  /** @default Duration.seconds(30) */
+  /** @default STEP_TIMEOUT */
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -23,6 +23,9 @@ export interface StepFunctionProps {
  * with a retention, and its own role that starts with nothing but writing to that log group.
  * Grant what the step calls with `allow()`.
  */
+/** Every step's Lambda timeout: a step is a few AWS calls. */
+export const STEP_TIMEOUT = Duration.seconds(30);
+
 export class StepFunction extends lambda.Function {
   readonly stepRole: iam.Role;
 
@@ -42,7 +45,7 @@ export class StepFunction extends lambda.Function {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: props.timeout ?? Duration.seconds(30),
+      timeout: props.timeout ?? STEP_TIMEOUT,
       role,
       logGroup,
       environment: {

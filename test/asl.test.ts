@@ -1,8 +1,9 @@
 /** The rendered ASL of both state machines, read from the synthesized template. */
 import { THROTTLING_ERRORS } from '../lambdas/lib/errors';
-import { CREATE_MAX_ATTEMPTS } from '../lib/create-vm-workflow';
-import { DESTROY_MAX_ATTEMPTS } from '../lib/destroy-vm-workflow';
+import { CREATE_POLL_BOUNDS, CREATE_TIMEOUT } from '../lib/create-vm-workflow';
+import { DESTROY_POLL_BOUNDS } from '../lib/destroy-vm-workflow';
 import { EXPECTED_LATENCY } from '../lib/expected-latency';
+import { worstCaseSeconds } from '../lib/worst-case';
 import { type AslDefinition, type AslState, taskStates } from '../src/engine/template';
 import { definitions, template } from './support/deployment';
 
@@ -29,7 +30,7 @@ test('four state machines (a host, a fleet; create, destroy), Standard, with a t
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
     });
   }
-  expect(create.TimeoutSeconds).toBe(45 * 60);
+  expect(create.TimeoutSeconds).toBe(CREATE_TIMEOUT.toSeconds());
   expect(destroy.TimeoutSeconds).toBe(30 * 60);
 });
 
@@ -75,32 +76,43 @@ test('any failure in Provision goes to RollBack, then fails with the original er
   expect(create.States.ValidateInput.Catch).toBeUndefined();
 });
 
-test('every poll loop first waits the expected time, then what its check says, is bounded, and times out', () => {
+test('every poll loop first waits the expected time, then what its check says, is bounded in time and checks, and times out', () => {
   const loops = [
-    [create, 'WaitUntilRunning', CREATE_MAX_ATTEMPTS.running, EXPECTED_LATENCY.running, '$.config'],
+    [create, 'WaitUntilRunning', CREATE_POLL_BOUNDS.running, EXPECTED_LATENCY.running, '$.config'],
     [
       create,
       'WaitUntilManaged',
-      CREATE_MAX_ATTEMPTS.managed,
+      CREATE_POLL_BOUNDS.managed,
       EXPECTED_LATENCY.agentOnline - EXPECTED_LATENCY.running,
       '$.config',
     ],
-    [create, 'WaitForDnsSync', CREATE_MAX_ATTEMPTS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.config'],
-    [create, 'WaitForHostname', CREATE_MAX_ATTEMPTS.hostname, EXPECTED_LATENCY.runCommand, '$.config'],
-    [create, 'WaitUntilRebooted', CREATE_MAX_ATTEMPTS.rebooted, EXPECTED_LATENCY.agentAfterReboot, '$.config'],
-    [create, 'WaitForBootstrap', CREATE_MAX_ATTEMPTS.bootstrap, EXPECTED_LATENCY.runCommand, '$.config'],
-    [destroy, 'WaitUntilTerminated', DESTROY_MAX_ATTEMPTS.terminated, EXPECTED_LATENCY.terminated, '$.target'],
-    [destroy, 'WaitForDnsSync', DESTROY_MAX_ATTEMPTS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.target'],
+    [create, 'WaitForDnsSync', CREATE_POLL_BOUNDS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.config'],
+    [create, 'WaitForHostname', CREATE_POLL_BOUNDS.hostname, EXPECTED_LATENCY.runCommand, '$.config'],
+    [create, 'WaitUntilRebooted', CREATE_POLL_BOUNDS.rebooted, EXPECTED_LATENCY.agentAfterReboot, '$.config'],
+    [create, 'WaitForBootstrap', CREATE_POLL_BOUNDS.bootstrap, EXPECTED_LATENCY.runCommand, '$.config'],
+    [destroy, 'WaitUntilTerminated', DESTROY_POLL_BOUNDS.terminated, EXPECTED_LATENCY.terminated, '$.target'],
+    [destroy, 'WaitForDnsSync', DESTROY_POLL_BOUNDS.dnsSync, EXPECTED_LATENCY.dnsInSync, '$.target'],
   ] as const;
-  for (const [definition, name, max, firstWait, settings] of loops) {
+  for (const [definition, name, bounds, firstWait, settings] of loops) {
     const states = allStates(definition);
     expect(states[`${name} (first wait)`]).toMatchObject({ Type: 'Wait', Seconds: firstWait, Next: name });
     const check = states[name] as unknown as { Parameters: Record<string, unknown>; ResultPath: string };
-    expect(check.Parameters).toMatchObject({ 'interval.$': `${settings}.pollIntervalSeconds` });
+    expect(check.Parameters).toMatchObject({
+      'interval.$': `${settings}.pollIntervalSeconds`,
+      maxSeconds: bounds.maxSeconds,
+    });
     const slot = check.ResultPath;
     const choice = states[`${name}?`] as unknown as { Choices: Array<Record<string, unknown>> };
-    expect(choice.Choices[0]).toMatchObject({
-      And: [{ StringEquals: 'WAITING' }, { NumericGreaterThanEquals: max }].map((c) => expect.objectContaining(c)),
+    expect(choice.Choices[0]).toEqual({
+      And: [
+        { Variable: `${slot}.status`, StringEquals: 'WAITING' },
+        {
+          Or: [
+            { Variable: `${slot}.elapsedSeconds`, NumericGreaterThanEquals: bounds.maxSeconds },
+            { Variable: `${slot}.attempt`, NumericGreaterThanEquals: bounds.maxAttempts },
+          ],
+        },
+      ],
       Next: `${name} timed out`,
     });
     expect(choice.Choices[1]).toMatchObject({ StringEquals: 'WAITING', Next: `${name} (wait)` });
@@ -110,6 +122,23 @@ test('every poll loop first waits the expected time, then what its check says, i
   expect((allStates(create).WaitUntilRebooted as unknown as { Parameters: unknown }).Parameters).toMatchObject({
     commandSeconds: EXPECTED_LATENCY.runCommand,
   });
+});
+
+test("create-vm's own bounds end it, roll-back included, before its state machine timeout, for any input", () => {
+  // Each Task at its function's timeout, read from the template as deployed.
+  const resources = template().Resources as Record<string, { Properties?: { Timeout?: number } }>;
+  const taskSeconds = (name: string, state: Record<string, unknown>) => {
+    const arn = String((state.Parameters as { FunctionName?: string } | undefined)?.FunctionName ?? state.Resource);
+    const timeout = resources[arn.slice(arn.lastIndexOf(':') + 1)]?.Properties?.Timeout;
+    if (!timeout) throw new Error(`${name}: no Lambda timeout`);
+    return timeout;
+  };
+  // Polls are bounded in time whatever pollIntervalSeconds (up to 300) is: a loop the analysis
+  // cannot bound (a wait of input-given seconds outside a bounded poll) would throw here.
+  const createWorst = worstCaseSeconds(create, taskSeconds);
+  expect(createWorst).toBeGreaterThan(CREATE_POLL_BOUNDS.bootstrap.maxSeconds);
+  expect(createWorst).toBeLessThan(create.TimeoutSeconds as number);
+  expect(worstCaseSeconds(destroy, taskSeconds)).toBeLessThan(destroy.TimeoutSeconds as number);
 });
 
 test('every Lambda task retries Lambda service errors and throttling with backoff and full jitter', () => {

@@ -23,7 +23,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as launchInstance } from '../lambdas/launch-instance';
-import type { CreateConfig, CreateState } from '../lambdas/lib/contract';
+import type { CreateConfig, CreateState, PollResult } from '../lambdas/lib/contract';
+import { pollCheck } from '../lambdas/lib/poll';
 import { handler as registerDns } from '../lambdas/register-dns';
 import { handler as rollBack } from '../lambdas/roll-back';
 import { handler as runBootstrap } from '../lambdas/run-bootstrap';
@@ -64,6 +65,10 @@ const config: CreateConfig = {
   fromDefaults: [],
 };
 const instance = { instanceId: 'i-0123456789abcdef0', launchedAt: '2026-01-01T00:00:00Z' };
+/** A loop's own bookkeeping, as an earlier check left it. */
+const polled = { startedAt: '2026-01-01T00:00:00.000Z', elapsedSeconds: 0 };
+/** What a loop's first check stamps on its result. */
+const firstCheck = { startedAt: expect.any(String), elapsedSeconds: 0 };
 
 describe('ValidateInput', () => {
   function zoneExists() {
@@ -192,7 +197,7 @@ test('RegisterDns CREATEs, and a name somebody else took meanwhile is HostnameTa
   const state: CreateState = {
     config,
     instance,
-    running: { status: 'DONE', attempt: 1, waitSeconds: 5, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+    running: { status: 'DONE', attempt: 1, waitSeconds: 5, ...polled, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
   };
   route53
     .on(ChangeResourceRecordSetsCommand)
@@ -236,7 +241,7 @@ test('RegisterDns retried after a lost response finds its own record and waits o
   const state: CreateState = {
     config,
     instance,
-    running: { status: 'DONE', attempt: 1, waitSeconds: 5, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
+    running: { status: 'DONE', attempt: 1, waitSeconds: 5, ...polled, privateDnsName: 'ip-10-0-1-4.ec2.internal' },
   };
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
     if (input.ChangeBatch.Changes[0].Action === 'UPSERT') {
@@ -268,6 +273,26 @@ test('WaitUntilRunning fails a terminal state with InstanceFailed and its reason
   await expect(waitUntilRunning({ state: { config, instance }, slot: 'running' })).rejects.toMatchObject({
     name: 'InstanceFailed',
     message: expect.stringContaining('InsufficientInstanceCapacity'),
+  });
+});
+
+describe('a poll check keeps its loop within its time bound', () => {
+  const check = (previous: PollResult | undefined, nowMs: number) =>
+    pollCheck(
+      { state: { loop: previous }, slot: 'loop', interval: 300, maxSeconds: 600 },
+      async () => ({ done: false }),
+      () => nowMs,
+    );
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+
+  test('the first check starts the clock; later waits are the interval, then what is left of the bound', async () => {
+    const first = await check(undefined, t0);
+    expect(first).toMatchObject({ startedAt: '2026-01-01T00:00:00.000Z', elapsedSeconds: 0, waitSeconds: 300 });
+    const late = await check(first, t0 + 590_000);
+    expect(late).toMatchObject({ attempt: 2, elapsedSeconds: 590, waitSeconds: 10 });
+    // At the bound the Choice ends the loop (PollTimeout); no wait reaches past it.
+    const last = await check(late, t0 + 600_500);
+    expect(last).toMatchObject({ attempt: 3, elapsedSeconds: 600, waitSeconds: 0, status: 'WAITING' });
   });
 });
 
@@ -314,7 +339,7 @@ describe('WaitUntilRebooted', () => {
   const before: CreateState = {
     config,
     instance,
-    hostnameResult: { status: 'DONE', attempt: 1, waitSeconds: 5, bootId: 'boot-1' },
+    hostnameResult: { status: 'DONE', attempt: 1, waitSeconds: 5, ...polled, bootId: 'boot-1' },
   };
 
   test("agent not back yet: waits the operator's interval", async () => {
@@ -322,7 +347,7 @@ describe('WaitUntilRebooted', () => {
       .on(DescribeInstanceInformationCommand)
       .resolves({ InstanceInformationList: [{ PingStatus: 'ConnectionLost' }] });
     const result = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 5, commandSeconds: 2 });
-    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 5 });
+    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 5, ...firstCheck });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 
@@ -330,7 +355,7 @@ describe('WaitUntilRebooted', () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ PingStatus: 'Online' }] });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'probe-1' } });
     const result = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 5, commandSeconds: 2 });
-    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 2, probeCommandId: 'probe-1' });
+    expect(result).toEqual({ status: 'WAITING', attempt: 1, waitSeconds: 2, ...firstCheck, probeCommandId: 'probe-1' });
     // An operator's shorter interval still wins: the probe's figure only ever shortens the wait.
     const fast = await waitUntilRebooted({ state: before, slot: 'rebooted', interval: 0, commandSeconds: 2 });
     expect(fast).toMatchObject({ waitSeconds: 0 });
@@ -343,7 +368,7 @@ describe('WaitUntilRebooted', () => {
   test('the same boot id means no reboot yet; a new one with the fqdn is done', async () => {
     const probing = {
       ...before,
-      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, probeCommandId: 'probe-1' },
+      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, ...polled, probeCommandId: 'probe-1' },
     };
     ssm.on(GetCommandInvocationCommand).resolves({
       Status: 'Success',
@@ -366,7 +391,7 @@ describe('WaitUntilRebooted', () => {
   test('a new boot with another hostname is RebootNotVerified', async () => {
     const probing = {
       ...before,
-      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, probeCommandId: 'probe-1' },
+      rebooted: { status: 'WAITING' as const, attempt: 3, waitSeconds: 2, ...polled, probeCommandId: 'probe-1' },
     };
     ssm
       .on(GetCommandInvocationCommand)

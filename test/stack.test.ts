@@ -1,6 +1,6 @@
 /** The stack: Lambda settings, outputs, configuration checks, cdk-nag and cfn-lint (IAM: least-privilege.test.ts). */
 import { spawnSync } from 'node:child_process';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
@@ -44,6 +44,8 @@ test('the defaults parameter: Intelligent-Tiering (Advanced only past 4 KB); pas
 test('bad configuration fails the synth with the field named', () => {
   expect(() => build({ defaults: { instanceType: 'huge;rm' } })).toThrow(/instanceType/);
   expect(() => build({ hostedZoneIds: ['not-a-zone'] })).toThrow(/hostedZoneIds/);
+  // A state machine timeout that would cut create-vm's own bounds (and its roll-back) short.
+  expect(() => build({ createTimeout: Duration.minutes(45) })).toThrow(/^createTimeoutMinutes: 45 is less than/);
   expect(() => build({ expectedLatency: { agentOnline: 2.5 } })).toThrow(/expectedSeconds.agentOnline/);
   expect(() => build({ expectedLatency: { running: 60, agentOnline: 45 } })).toThrow(/agentOnline/);
   expect(() => build({ expectedLatency: { boot: 9 } as never })).toThrow(/unknown key boot/);

@@ -52,6 +52,10 @@ export interface PollResult {
   readonly attempt: number;
   /** Seconds the poll waits before the next check. */
   readonly waitSeconds: number;
+  /** When the loop's first check ran. */
+  readonly startedAt: string;
+  /** Seconds since the loop's first check: the poll's Choice ends the loop at its bound. */
+  readonly elapsedSeconds: number;
 }
 
 /**
@@ -62,6 +66,8 @@ export interface PollEvent<S> {
   readonly state: S;
   readonly slot: string;
   readonly interval?: number;
+  /** The loop's time bound, from its first check: no wait goes past it. */
+  readonly maxSeconds?: number;
   /** WaitUntilRebooted: the seconds a probe command usually takes. */
   readonly commandSeconds?: number;
 }

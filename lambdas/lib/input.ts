@@ -177,6 +177,9 @@ function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined
   return idList(raw, 'securityGroupIds', SECURITY_GROUP_ID, 5, 'security group id (sg-…)');
 }
 
+/** The longest a bootstrap may run (its `timeoutSeconds`): WaitForBootstrap's bound follows from it. */
+export const BOOTSTRAP_MAX_TIMEOUT_SECONDS = 1800;
+
 const DOCUMENT_NAME = /^[A-Za-z0-9_.-]{3,128}$/;
 const PARAMETER_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
@@ -196,7 +199,7 @@ function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
   if (!isObject(value))
     throw new InvalidInput('bootstrap', 'must be {"commands": [...]} or {"document": "...", "parameters": {...}}');
   refuseUnknown(value, ['commands', 'document', 'parameters', 'timeoutSeconds'], 'bootstrap');
-  const timeoutSeconds = int(value, 'timeoutSeconds', 30, 1800);
+  const timeoutSeconds = int(value, 'timeoutSeconds', 30, BOOTSTRAP_MAX_TIMEOUT_SECONDS);
   const field = (f: string) => `bootstrap.${f}`;
   if (value.commands !== undefined) {
     if (value.document !== undefined || value.parameters !== undefined) {
