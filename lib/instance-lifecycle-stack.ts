@@ -11,6 +11,7 @@ import {
   parseDefaults,
   parseParameterPath,
 } from '../lambdas/lib/input';
+import { CleanUp } from './clean-up';
 import { CreateVmWorkflow } from './create-vm-workflow';
 import { DestroyVmWorkflow } from './destroy-vm-workflow';
 import { type ExpectedLatency, expectedLatency as expectedLatencyOf } from './expected-latency';
@@ -70,6 +71,7 @@ export class InstanceLifecycleStack extends Stack {
   readonly destroyVm: DestroyVmWorkflow;
   readonly createFleet: FleetWorkflow;
   readonly destroyFleet: FleetWorkflow;
+  readonly cleanUp: CleanUp;
   readonly defaultsParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: InstanceLifecycleStackProps = {}) {
@@ -148,9 +150,10 @@ export class InstanceLifecycleStack extends Stack {
       hostMachine: this.destroyVm.stateMachine,
       maxConcurrency: props.fleetConcurrency,
     });
+    this.cleanUp = new CleanUp(this, 'CleanUp', { steps, createVm: this.createVm.stateMachine });
     if (props.failureTopic) this.notifyFailuresTo(props.failureTopic);
     for (const fn of steps.all) {
-      for (const workflow of [this.createVm, this.destroyVm, this.createFleet, this.destroyFleet]) {
+      for (const workflow of [this.createVm, this.destroyVm, this.createFleet, this.destroyFleet, this.cleanUp]) {
         acknowledgeWildcard(
           workflow,
           `${fn.functionArn}:*`,
@@ -180,13 +183,17 @@ export class InstanceLifecycleStack extends Stack {
       value: this.destroyFleet.stateMachine.stateMachineArn,
       description: 'Start an execution with {"hostnames": ["web1", "web2"], "dnsZone": "..."}',
     });
+    new CfnOutput(this, 'CleanUpStateMachineArn', {
+      value: this.cleanUp.stateMachine.stateMachineArn,
+      description: 'Runs by itself after a create-vm execution that ended without its roll-back',
+    });
     new CfnOutput(this, 'DefaultsParameterName', {
       value: this.defaultsParameter.parameterName,
       description: 'SSM parameter holding the defaults (JSON); change it without redeploying',
     });
   }
 
-  /** Announces failed, timed-out and aborted executions of both workflows on `topic`. */
+  /** Announces failed, timed-out and aborted executions of every workflow, the clean-up's too, on `topic`. */
   notifyFailuresTo(topic: sns.ITopic): FailureNotifications {
     return new FailureNotifications(this, 'FailureNotifications', {
       stateMachines: [
@@ -194,6 +201,7 @@ export class InstanceLifecycleStack extends Stack {
         this.destroyVm.stateMachine,
         this.createFleet.stateMachine,
         this.destroyFleet.stateMachine,
+        this.cleanUp.stateMachine,
       ],
       topic,
     });

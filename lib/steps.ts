@@ -43,6 +43,7 @@ export class Steps extends Construct {
   readonly runBootstrap: StepFunction;
   readonly waitForBootstrap: StepFunction;
   readonly rollBack: StepFunction;
+  readonly cleanUpExecution: StepFunction;
   readonly resolveHost: StepFunction;
   readonly terminateInstance: StepFunction;
   readonly waitUntilTerminated: StepFunction;
@@ -284,6 +285,18 @@ export class Steps extends Construct {
     });
     this.rollBack = step('RollBack', 'roll-back', 'Removes what a failed create made')
       .allow(describeInstances)
+      .allow(findZones)
+      .allow(readZone)
+      .allow(changeRecords('DELETE'))
+      .allow(terminateManaged);
+
+    this.cleanUpExecution = step(
+      'CleanUpExecution',
+      'clean-up-execution',
+      'Removes what a create left when no Catch saw it end',
+    )
+      .allow(describeInstances)
+      .allow(findZones)
       .allow(readZone)
       .allow(changeRecords('DELETE'))
       .allow(terminateManaged);

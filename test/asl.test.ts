@@ -7,7 +7,7 @@ import { worstCaseSeconds } from '../lib/worst-case';
 import { type AslDefinition, type AslState, taskStates } from '../src/engine/template';
 import { definitions, template } from './support/deployment';
 
-const { create, destroy } = definitions();
+const { create, destroy, cleanUp } = definitions();
 const provision = create.States.Provision.Branches?.[0] as AslDefinition;
 const hostAndDns = provision.States.HostAndDns.Branches as AslDefinition[];
 const teardown = destroy.States.Teardown.Branches as AslDefinition[];
@@ -20,9 +20,9 @@ function allStates(definition: AslDefinition): Record<string, AslState> {
   );
 }
 
-test('four state machines (a host, a fleet; create, destroy), Standard, with a timeout, full logging and X-Ray', () => {
+test('five state machines (a host, a fleet; create, destroy; the clean-up), Standard, with a timeout, full logging and X-Ray', () => {
   const machines = Object.values(template().Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  expect(machines).toHaveLength(4);
+  expect(machines).toHaveLength(5);
   for (const machine of machines) {
     expect(machine.Properties).toMatchObject({
       StateMachineType: 'STANDARD',
@@ -139,6 +139,25 @@ test("create-vm's own bounds end it, roll-back included, before its state machin
   expect(createWorst).toBeGreaterThan(CREATE_POLL_BOUNDS.bootstrap.maxSeconds);
   expect(createWorst).toBeLessThan(create.TimeoutSeconds as number);
   expect(worstCaseSeconds(destroy, taskSeconds)).toBeLessThan(destroy.TimeoutSeconds as number);
+});
+
+test('clean-up: LetStepsFinish (past every step Lambda timeout) → CleanUpExecution, started by create-vm status changes', () => {
+  expect(cleanUp.StartAt).toBe('LetStepsFinish');
+  expect(cleanUp.States.LetStepsFinish).toMatchObject({ Type: 'Wait', Seconds: 60, Next: 'CleanUpExecution' });
+  expect(cleanUp.States.CleanUpExecution).toMatchObject({ Type: 'Task', End: true });
+  const rule = Object.values(template().Resources).find(
+    (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties).includes('CleanUpStateMachine'),
+  );
+  expect(rule?.Properties).toMatchObject({
+    EventPattern: {
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: expect.stringMatching(/^CreateVmStateMachine/) }],
+      },
+    },
+  });
 });
 
 test('every Lambda task retries Lambda service errors and throttling with backoff and full jitter', () => {

@@ -94,8 +94,8 @@ describe('each role allows exactly what its deployed bundle calls', () => {
   const resources = deployedTemplate().Resources as Resources;
   const roles = stepRoles(resources);
 
-  test('there is one role per step, 19 in all', () => {
-    expect(roles.map((r) => r.step).sort()).toHaveLength(19);
+  test('there is one role per step, 20 in all', () => {
+    expect(roles.map((r) => r.step).sort()).toHaveLength(20);
   });
 
   test.each(roles.map((r) => [r.step, r] as const))('%s', (_step, role) => {
@@ -123,7 +123,12 @@ describe('every change is fenced', () => {
 
   test('TerminateInstances and RebootInstances, in every role, only on instances tagged ManagedBy', () => {
     const statements = [...statementsWith('ec2:TerminateInstances'), ...statementsWith('ec2:RebootInstances')];
-    expect(statements.map((s) => s.step).sort()).toEqual(['RebootInstance', 'RollBack', 'TerminateInstance']);
+    expect(statements.map((s) => s.step).sort()).toEqual([
+      'CleanUpExecution',
+      'RebootInstance',
+      'RollBack',
+      'TerminateInstance',
+    ]);
     for (const s of statements) expect(s.Condition).toEqual(managed);
   });
 
@@ -165,7 +170,12 @@ describe('every change is fenced', () => {
         s.Condition?.['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsActions'],
       ]),
     );
-    expect(actionsByStep).toEqual({ RegisterDns: ['CREATE', 'UPSERT'], RollBack: ['DELETE'], RemoveDns: ['DELETE'] });
+    expect(actionsByStep).toEqual({
+      RegisterDns: ['CREATE', 'UPSERT'],
+      RollBack: ['DELETE'],
+      CleanUpExecution: ['DELETE'],
+      RemoveDns: ['DELETE'],
+    });
     for (const s of statements) {
       expect(JSON.stringify(s.Resource)).toContain(`hostedzone/${ZONE_ID}`);
       expect(JSON.stringify(s.Resource)).not.toContain('hostedzone/*');

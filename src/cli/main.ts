@@ -37,14 +37,9 @@ async function withEmulator<T>(
   if (endpoint) return fn(endpoint);
   if (!quiet) io.err('starting the local emulator (moto_server behind the instance-lifecycle proxy)...');
   const emulator: Emulator = await startEmulator({ zones });
-  const stop = () => {
-    emulator.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stop);
   try {
     return await fn(emulator.url);
   } finally {
-    process.off('SIGINT', stop);
     await emulator.stop();
   }
 }
@@ -62,10 +57,42 @@ async function runWorkflow(
   json: boolean,
 ): Promise<ExecutionResult> {
   if (!json) io.out(header(`${MACHINE[workflow]} ${JSON.stringify(input)}`));
-  const result = await engine.run(workflow, input, json ? undefined : (event) => io.out(stepLine(event)));
+  const execution = engine.start(workflow, input, { onStep: json ? undefined : (event) => io.out(stepLine(event)) });
+  // Ctrl-C stops the execution (StopExecution), and the clean-up removes what it had made.
+  const interrupt = () => execution.stop('Interrupted', 'stopped with Ctrl-C');
+  process.once('SIGINT', interrupt);
+  let result: ExecutionResult;
+  try {
+    result = await execution.result;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
   if (result.status === 'SUCCEEDED') io.out(JSON.stringify(result.output, null, json ? 0 : 2));
   else io.err(failureLine(MACHINE[workflow], result));
+  await engine.idle();
+  for (const line of cleanUpLines(engine)) io.err(line);
   return result;
+}
+
+/** What the clean-up removed after an execution (or a fleet's hosts) that ended without their roll-back. */
+function cleanUpLines(engine: LocalEngine): string[] {
+  return engine.events
+    .filter(
+      (e) => e.detail.stateMachineArn === engine.deployment.machineArns.cleanUp && e.detail.status === 'SUCCEEDED',
+    )
+    .map(
+      (e) =>
+        JSON.parse(e.detail.output ?? '{}') as {
+          executionId: string;
+          terminated: string[];
+          removedRecord?: { name: string };
+        },
+    )
+    .filter((o) => o.terminated.length > 0 || o.removedRecord)
+    .map(
+      (o) =>
+        `clean-up after ${o.executionId.slice(o.executionId.lastIndexOf(':') + 1)}: terminated ${o.terminated.join(', ') || 'nothing'}${o.removedRecord ? `, removed ${o.removedRecord.name}` : ''}`,
+    );
 }
 
 /** create and destroy differ only in their flags, help and input; the run is the same. */
@@ -96,6 +123,7 @@ async function workflowCommand(action: 'create' | 'destroy', argv: string[], io:
   return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
     const engine = engineFor(url, !!v.verbose, io, !!v.json);
     const result = await runWorkflow(engine, workflow, input, io, !!v.json);
+    if (result.status === 'ABORTED') return 130;
     if (result.status !== 'SUCCEEDED') return 1;
     const failed = fleetFailures(result.output);
     if (failed > 0) io.err(`${MACHINE[workflow]}: ${failed} host(s) failed and were rolled back; the others are done`);

@@ -25,6 +25,7 @@ export function readableCause(cause: string): string {
   return cause;
 }
 
-export function failureLine(machine: string, result: Extract<ExecutionResult, { status: 'FAILED' }>): string {
-  return `${machine} failed: ${result.error}: ${readableCause(result.cause)}`;
+export function failureLine(machine: string, result: Exclude<ExecutionResult, { status: 'SUCCEEDED' }>): string {
+  const how = result.status.toLowerCase().replace('_', ' ');
+  return `${machine} ${how}: ${result.error}: ${readableCause(result.cause)}`;
 }

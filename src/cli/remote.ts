@@ -84,6 +84,7 @@ export interface Deployment {
   destroy: string;
   createFleet?: string;
   destroyFleet?: string;
+  cleanUp?: string;
   defaultsParameter?: string;
 }
 
@@ -102,6 +103,7 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
       destroy: outputs.DestroyVmStateMachineArn,
       createFleet: outputs.CreateFleetStateMachineArn,
       destroyFleet: outputs.DestroyFleetStateMachineArn,
+      cleanUp: outputs.CleanUpStateMachineArn,
       defaultsParameter: outputs.DefaultsParameterName,
     };
   } catch (error) {

@@ -150,4 +150,11 @@ export const DIAGRAMS = [
     title: 'destroy-fleet',
     description: 'Destroys several hosts in one execution: one destroy-vm execution per hostname, a few at once.',
   },
+  {
+    workflow: 'cleanUp',
+    file: 'docs/clean-up.md',
+    title: 'clean-up',
+    description:
+      'Started by EventBridge when a create-vm execution ends without its roll-back (stopped, timed out, an error no Catch sees, or a roll-back that failed): removes what that execution left.',
+  },
 ] as const;

@@ -1,7 +1,11 @@
 /**
  * Runs the synthesized state machines on this machine: aws-local-stepfunctions interprets the ASL
  * read from the template; each Lambda task runs the handler from the bundle `cdk synth` wrote, in
- * this process, with its AWS SDK pointed at the emulator through AWS_ENDPOINT_URL.
+ * this process, with its AWS SDK pointed at the emulator through AWS_ENDPOINT_URL. Around the
+ * interpreter, what Step Functions does and it does not: StopExecution and the state machine's
+ * timeout (a fleet's hosts stopped with it), the 256 KiB payload limit (States.DataLimitExceeded,
+ * which no Catch sees), and an "Execution Status Change" event when an execution ends, delivered
+ * to the stack's EventBridge rules (the clean-up) once the steps still running have finished.
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +13,10 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
+import { followEvents, type RawEvent } from './event-log';
+import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
 import { taskError } from './lambda-error';
+import { dataLimitExceeded, PAYLOAD_LIMIT_BYTES, payloadBytes } from './payload';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
@@ -20,7 +27,6 @@ import {
   type LocalDeployment,
   loadDeployment,
   type TaskTarget,
-  WORKFLOWS,
   type Workflow,
 } from './template';
 import { type ExecutionResult, executionName, type StepEvent } from './types';
@@ -34,6 +40,20 @@ export interface RunHooks {
   task?(state: string, invoke: () => Promise<unknown>): Promise<unknown>;
   /** The run's `waitTimeOverrides` (milliseconds by Wait state name), instead of `waitMs` for all. */
   waits?(definition: AslDefinition): Record<string, number>;
+}
+
+export interface RunOptions {
+  onStep?: (event: StepEvent) => void;
+  hooks?: RunHooks;
+  /** Seconds before the execution times out, instead of its definition's TimeoutSeconds (a test's fraction of a second). */
+  timeoutSeconds?: number;
+}
+
+/** A started execution: its ARN, its end, and StopExecution. */
+export interface LocalExecution {
+  executionId: string;
+  result: Promise<ExecutionResult>;
+  stop(error?: string, cause?: string): void;
 }
 
 export interface LocalEngineOptions {
@@ -54,7 +74,11 @@ type TaskHandler = NonNullable<Overrides['taskResourceLocalHandlers']>[string];
 
 export class LocalEngine {
   readonly deployment: LocalDeployment;
+  /** Every status-change event put on the bus, in order. */
+  readonly events: StatusChangeEvent[] = [];
   private readonly handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  /** Work started by events (the clean-up), until it ends. */
+  private readonly background = new Set<Promise<unknown>>();
   private prepared = false;
 
   constructor(private readonly options: LocalEngineOptions) {
@@ -115,24 +139,48 @@ export class LocalEngine {
   /**
    * A Task's local runner: its Lambda bundle, or (for a fleet's host) an execution of the child
    * workflow answering as `startExecution.sync:2` does: the child's output, or States.TaskFailed
-   * with the child's description as the cause.
+   * with the child's description as the cause. A task's input and result are held to the payload
+   * limit; what runs is tracked, so that the execution's end can wait for it.
    */
-  private runnerFor(target: TaskTarget, onStep?: (event: StepEvent) => void): (event: unknown) => Promise<unknown> {
-    if ('file' in target) return this.handlerFor(target);
+  private runnerFor(state: string, target: TaskTarget, run: Run): (event: unknown) => Promise<unknown> {
+    const invoke = 'file' in target ? this.handlerFor(target) : this.childRunner(target.child, run);
+    return (event: unknown) => {
+      // aws-local-stepfunctions still fires pending retries and queued Map items after an abort;
+      // Step Functions starts nothing for an execution that has ended.
+      if (run.ended)
+        return Promise.reject(Object.assign(new Error('the execution has ended'), { name: 'States.Aborted' }));
+      const inBytes = payloadBytes(event);
+      if (inBytes > PAYLOAD_LIMIT_BYTES) return Promise.reject(dataLimitExceeded(state, inBytes));
+      const work = invoke(event).then((result) => {
+        const outBytes = payloadBytes(result);
+        if (outBytes > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded(state, outBytes);
+        return result;
+      });
+      run.inflight.add(work);
+      work.then(
+        () => run.inflight.delete(work),
+        () => run.inflight.delete(work),
+      );
+      return work;
+    };
+  }
+
+  private childRunner(child: Workflow, run: Run): (event: unknown) => Promise<unknown> {
     return async (parameters: unknown) => {
       const input = (parameters as { Input?: { hostname?: string } }).Input;
       // A child's states are reported too, named after the host they are for: `web2/SetHostname`.
-      const prefix = input?.hostname ?? target.child;
-      const result = await this.run(
-        target.child,
-        input,
-        onStep && ((event) => onStep({ ...event, name: `${prefix}/${event.name}` })),
-      );
+      const prefix = input?.hostname ?? child;
+      const onStep = run.onStep;
+      const execution = this.start(child, JSON.parse(JSON.stringify(input ?? {})), {
+        onStep: onStep && ((event) => onStep({ ...event, name: `${prefix}/${event.name}` })),
+      });
+      run.children.add(execution);
+      const result = await execution.result;
       if (result.status === 'SUCCEEDED') {
         return { Status: 'SUCCEEDED', Output: result.output, ExecutionArn: result.executionId };
       }
       const description = {
-        Status: 'FAILED',
+        Status: result.status,
         Error: result.error,
         Cause: result.cause,
         ExecutionArn: result.executionId,
@@ -172,120 +220,227 @@ export class LocalEngine {
     return this.deployment.definitions[workflow];
   }
 
+  /** Runs an execution to its end. */
   async run(
     workflow: Workflow,
     input: unknown,
     onStep?: (event: StepEvent) => void,
     hooks: RunHooks = {},
   ): Promise<ExecutionResult> {
+    return this.start(workflow, input, { onStep, hooks }).result;
+  }
+
+  /** Starts an execution: StartExecution, with StopExecution on the handle. */
+  start(workflow: Workflow, input: unknown, options: RunOptions = {}): LocalExecution {
     // The handlers find the emulator through the process environment: one engine per process.
     if (process.env.AWS_ENDPOINT_URL !== this.options.endpoint) {
       throw new Error(
         `another local engine in this process points the AWS SDK at ${process.env.AWS_ENDPOINT_URL}, not ${this.options.endpoint}`,
       );
     }
-    await this.prepare();
-    const definition = this.definition(workflow);
+    const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
+    const machineArn = this.deployment.machineArns[workflow];
+    const executionId = `${machineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const run: Run = { inflight: new Set(), children: new Set(), onStep: options.onStep };
+    const started = new Date();
+    let stop: ((error?: string, cause?: string) => void) | undefined;
+    let stopRequest: { error: string; cause: string } | undefined;
+    const result = (async (): Promise<ExecutionResult> => {
+      await this.prepare();
+      this.publish(workflow, name, executionId, input, started, { status: 'RUNNING' });
+      const inBytes = payloadBytes(input);
+      if (inBytes > PAYLOAD_LIMIT_BYTES) {
+        const error = dataLimitExceeded('execution input', inBytes);
+        return { status: 'FAILED', error: error.name, cause: error.message, executionId, stateTransitions: 0 };
+      }
+      const ended = await this.execute(
+        workflow,
+        input,
+        name,
+        executionId,
+        run,
+        options,
+        (abort) => {
+          stop = (error = '', cause = '') => {
+            stopRequest = { error, cause };
+            abort();
+          };
+          if (stopRequest) abort();
+        },
+        () => stopRequest,
+      );
+      if (ended.status !== 'SUCCEEDED') {
+        // Step Functions stops what a stopped, timed-out or failed execution's tasks had started.
+        for (const child of run.children)
+          child.stop('States.Aborted', `the parent execution ${executionId} ended ${ended.status}`);
+      }
+      // The status-change event is delivered once the steps still running have finished: on AWS
+      // the clean-up waits longer than any step's timeout before it looks.
+      await Promise.allSettled([...run.inflight, ...[...run.children].map((c) => c.result)]);
+      this.publish(workflow, name, executionId, input, started, ended);
+      return ended;
+    })();
+    return {
+      executionId,
+      result,
+      stop: (error, cause) => {
+        if (stop) stop(error, cause);
+        else stopRequest = { error: error ?? '', cause: cause ?? '' };
+      },
+    };
+  }
+
+  private async execute(
+    workflow: Workflow,
+    input: unknown,
+    name: string,
+    executionId: string,
+    run: Run,
+    options: RunOptions,
+    onAbortable: (abort: () => void) => void,
+    stopped: () => { error: string; cause: string } | undefined,
+  ): Promise<ExecutionResult> {
+    const hooks = options.hooks ?? {};
+    const machineArn = this.deployment.machineArns[workflow];
+    const definition = { ...this.definition(workflow) };
+    if (options.timeoutSeconds !== undefined) definition.TimeoutSeconds = options.timeoutSeconds;
     const tasks = this.deployment.tasks[workflow];
     const overrides: Overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
-        [...tasks].map(([name, target]) => {
-          const runner = this.runnerFor(target, onStep);
+        [...tasks].map(([state, target]) => {
+          const runner = this.runnerFor(state, target, run);
           const task = hooks.task;
-          const handler = task ? (event: unknown) => task(name, () => runner(event)) : runner;
-          return [name, handler as unknown as TaskHandler];
+          const handler = task ? (event: unknown) => task(state, () => runner(event)) : runner;
+          return [state, handler as unknown as TaskHandler];
         }),
       ),
       waitTimeOverrides:
         hooks.waits?.(definition) ??
-        Object.fromEntries(waitStates(definition).map((name) => [name, this.options.waitMs ?? 0])),
-      retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((name) => [name, this.options.retryMs ?? 10])),
+        Object.fromEntries(waitStates(definition).map((state) => [state, this.options.waitMs ?? 0])),
+      retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((state) => [state, this.options.retryMs ?? 10])),
     };
-    const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
-    const executionId = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${WORKFLOWS[workflow].machine}:${name}`;
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    // A fractional timeout (tests) is not valid ASL; the definition itself was validated by the synth.
+    const machine = new StateMachine(definition as never, {
+      validationOptions: { checkArn: false, noValidate: !Number.isInteger(definition.TimeoutSeconds ?? 0) },
+    });
     const execution = machine.run(input as never, {
       overrides,
       context: {
         Execution: { Id: executionId, Name: name, Input: input, StartTime: new Date().toISOString() },
-        StateMachine: {
-          Id: executionId.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
-          Name: WORKFLOWS[workflow].machine,
-        },
+        StateMachine: { Id: machineArn, Name: machineArn.slice(machineArn.lastIndexOf(':') + 1) },
       } as never,
     });
-    const follow = followEvents(execution.eventLogs as AsyncIterable<RawEvent>, onStep);
+    let overLimit: Error | undefined;
+    onAbortable(() => {
+      run.ended = true;
+      execution.abort();
+    });
+    const follow = followEvents(execution.eventLogs as AsyncIterable<RawEvent>, run.onStep, (state, bytes) => {
+      overLimit = dataLimitExceeded(state, bytes);
+      run.ended = true;
+      execution.abort();
+    });
+    const base = { executionId };
     try {
       const output = await execution.result;
-      const { transitions } = await follow;
-      return { status: 'SUCCEEDED', output, executionId, stateTransitions: transitions };
+      const { transitions, largestPayload } = await follow;
+      return { status: 'SUCCEEDED', output, ...base, stateTransitions: transitions, largestPayload };
     } catch (error) {
-      // The execution's own failure event carries the error and cause as Step Functions reports them.
-      const { failed, transitions } = await follow.catch(() => ({ failed: undefined, transitions: 0 }));
+      run.ended = true;
+      const summary = await follow.catch(() => ({ failed: undefined, transitions: 0, largestPayload: undefined }));
+      const counts = { stateTransitions: summary.transitions, largestPayload: summary.largestPayload };
       const e = error as Error;
+      if (overLimit) return { status: 'FAILED', error: overLimit.name, cause: overLimit.message, ...base, ...counts };
+      if (e.name === 'ExecutionTimeoutError') {
+        return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution timed out', ...base, ...counts };
+      }
+      if (e.name === 'ExecutionAbortedError') {
+        const request = stopped();
+        return { status: 'ABORTED', error: request?.error ?? '', cause: request?.cause ?? '', ...base, ...counts };
+      }
+      // The execution's own failure event carries the error and cause as Step Functions reports them.
+      const failed = summary.failed;
       return {
         status: 'FAILED',
         error: failed?.Error ?? e.name,
         cause: failed?.Cause === undefined ? e.message : String(failed.Cause),
-        executionId,
-        stateTransitions: transitions,
+        ...base,
+        ...counts,
       };
     }
   }
+
+  /** Puts the execution's status-change event on the bus and starts the targets of the rules it matches. */
+  private publish(
+    workflow: Workflow,
+    name: string,
+    executionArn: string,
+    input: unknown,
+    started: Date,
+    ended: { status: StatusChangeEvent['detail']['status']; output?: unknown; error?: string; cause?: string },
+  ): void {
+    const end = ended;
+    const event: StatusChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: LOCAL_ACCOUNT,
+      time: new Date().toISOString(),
+      region: LOCAL_REGION,
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn: this.deployment.machineArns[workflow],
+        name,
+        status: ended.status,
+        startDate: started.getTime(),
+        stopDate: ended.status === 'RUNNING' ? null : Date.now(),
+        input: JSON.stringify(input ?? {}),
+        inputDetails: { included: true },
+        output: end.output === undefined ? null : JSON.stringify(end.output),
+        outputDetails: end.output === undefined ? null : { included: true },
+        error: end.error ?? null,
+        cause: end.cause ?? null,
+      },
+    };
+    this.events.push(event);
+    for (const rule of this.deployment.rules) {
+      if (!matches(rule.pattern, event as unknown as Record<string, unknown>)) continue;
+      for (const target of rule.targets) this.deliver(rule, target, event);
+    }
+  }
+
+  /** A state machine target starts an execution; other targets (an SNS topic) are not modelled locally. */
+  private deliver(rule: LocalRule, target: LocalRule['targets'][number], event: StatusChangeEvent): void {
+    const workflow = (Object.keys(this.deployment.machineArns) as Workflow[]).find(
+      (w) => this.deployment.machineArns[w] === target.arn,
+    );
+    if (!workflow) return;
+    const work = this.start(workflow, targetInput(target, event)).result.catch((error: Error) => {
+      process.stderr.write(`rule ${rule.id}: ${workflow} failed to start: ${error.message}\n`);
+    });
+    this.background.add(work);
+    work.finally(() => this.background.delete(work));
+  }
+
+  /** Resolves once every execution the bus started (and any they started in turn) has ended. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
 }
 
-interface RawEvent {
-  type: string;
-  timestamp: number;
-  state?: { name: string; type: string; input?: unknown };
-  Error?: string;
-  Cause?: unknown;
+/** One execution's bookkeeping: the tasks it has under way, and the child executions it started. */
+interface Run {
+  /** Set when the execution stopped, timed out or failed: nothing new starts for it. */
+  ended?: boolean;
+  inflight: Set<Promise<unknown>>;
+  children: Set<LocalExecution>;
+  onStep?: (event: StepEvent) => void;
 }
 
 function waitStates(definition: AslDefinition): string[] {
   return allStates(definition)
     .filter(([, state]) => state.Type === 'Wait')
     .map(([name]) => name);
-}
-
-/**
- * Reports each finished state; resolves with the ExecutionFailed event, if the execution failed,
- * and the state transitions: every state entered, in branches too, and every retry.
- */
-async function followEvents(
-  events: AsyncIterable<RawEvent>,
-  onStep?: (event: StepEvent) => void,
-): Promise<{ failed?: RawEvent; transitions: number }> {
-  const entered = new Map<string, { timestamp: number; input: unknown }>();
-  const caught = new Set<string>();
-  let failed: RawEvent | undefined;
-  let transitions = 0;
-  for await (const event of events) {
-    if (event.type === 'ExecutionFailed') failed = event;
-    const state = event.state;
-    if (!state) continue;
-    if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
-    if (event.type === 'StateEntered') {
-      entered.set(state.name, { timestamp: event.timestamp, input: state.input });
-      caught.delete(state.name);
-      continue;
-    }
-    if (event.type === 'StateCaught') caught.add(state.name);
-    // After a Catch the library also reports the state as exited; the console does not.
-    if (event.type === 'StateExited' && caught.has(state.name)) continue;
-    const status = (
-      { StateExited: 'Succeeded', StateFailed: 'Failed', StateRetried: 'Retried', StateCaught: 'Caught' } as const
-    )[event.type as 'StateExited'];
-    if (!status || !onStep) continue;
-    onStep({
-      name: state.name,
-      type: state.type,
-      status,
-      durationMs: event.timestamp - (entered.get(state.name)?.timestamp ?? event.timestamp),
-      input: entered.get(state.name)?.input,
-      error: event.Error,
-      cause: event.Cause === undefined ? undefined : String(event.Cause),
-    });
-  }
-  return { failed, transitions };
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { LocalRule } from './events';
 
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION_NAME = 'us-east-1';
@@ -31,14 +32,15 @@ export interface LambdaBundle {
   environment: Record<string, string>;
 }
 
-/** The four state machines: one host at a time, and fleets of them. */
-export type Workflow = 'create' | 'destroy' | 'createFleet' | 'destroyFleet';
+/** The state machines: one host at a time, fleets of them, and the clean-up after create-vm. */
+export type Workflow = 'create' | 'destroy' | 'createFleet' | 'destroyFleet' | 'cleanUp';
 
 export const WORKFLOWS: Record<Workflow, { logicalPrefix: string; machine: string }> = {
   create: { logicalPrefix: 'CreateVm', machine: 'create-vm' },
   destroy: { logicalPrefix: 'DestroyVm', machine: 'destroy-vm' },
   createFleet: { logicalPrefix: 'CreateFleet', machine: 'create-fleet' },
   destroyFleet: { logicalPrefix: 'DestroyFleet', machine: 'destroy-fleet' },
+  cleanUp: { logicalPrefix: 'CleanUp', machine: 'clean-up' },
 };
 
 /** What runs a Task state locally: a Lambda bundle, or an execution of another of the workflows. */
@@ -46,6 +48,10 @@ export type TaskTarget = LambdaBundle | { child: Workflow };
 
 export interface LocalDeployment {
   definitions: Record<Workflow, AslDefinition>;
+  /** Each state machine's local ARN (its logical id as its name). */
+  machineArns: Record<Workflow, string>;
+  /** The stack's EventBridge rules, with their targets. */
+  rules: LocalRule[];
   /** Task state name → what runs it, per state machine. */
   tasks: Record<Workflow, Map<string, TaskTarget>>;
   /** The SSM parameter holding the defaults, and the value the stack seeds it with. */
@@ -73,6 +79,11 @@ export function functionArn(logicalId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION_NAME}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 }
 
+/** A state machine's local ARN: its logical id stands for the name CloudFormation would give it. */
+export function stateMachineArn(logicalId: string): string {
+  return `arn:aws:states:${LOCAL_REGION_NAME}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+}
+
 export const LOCAL_INSTANCE_PROFILE = 'instance-lifecycle-local';
 
 /** Resolves the intrinsic functions CDK emits, with local placeholders. */
@@ -92,6 +103,7 @@ export function resolveIntrinsics(template: Template, value: unknown): unknown {
     if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
     const resource = template.Resources[ref];
     if (resource?.Type === 'AWS::SSM::Parameter') return resource.Properties?.Name;
+    if (resource?.Type === 'AWS::StepFunctions::StateMachine') return stateMachineArn(ref);
     return ref;
   }
   if ('Fn::GetAtt' in obj) {
@@ -160,7 +172,8 @@ export function loadDeployment(templatePath: string): LocalDeployment {
   const workflows = Object.keys(WORKFLOWS) as Workflow[];
   const targetOf = (state: AslState): TaskTarget => {
     if (String(state.Resource).includes(':states:startExecution')) {
-      const machine = String(state.Parameters?.StateMachineArn);
+      const arn = String(state.Parameters?.StateMachineArn);
+      const machine = arn.slice(arn.lastIndexOf(':') + 1);
       const child = workflows.find((w) => machine.startsWith(WORKFLOWS[w].logicalPrefix));
       if (!child) throw new Error(`no workflow for the state machine ${machine}`);
       return { child };
@@ -176,6 +189,10 @@ export function loadDeployment(templatePath: string): LocalDeployment {
   const parameter = Object.values(template.Resources).find((r) => r.Type === 'AWS::SSM::Parameter');
   return {
     definitions,
+    machineArns: Object.fromEntries(
+      workflows.map((w) => [w, stateMachineArn(stateMachineId(template, WORKFLOWS[w].logicalPrefix))]),
+    ) as Record<Workflow, string>,
+    rules: rulesOf(template),
     tasks: Object.fromEntries(workflows.map((w) => [w, tasksOf(definitions[w])])) as Record<
       Workflow,
       Map<string, TaskTarget>
@@ -183,4 +200,34 @@ export function loadDeployment(templatePath: string): LocalDeployment {
     defaults: { name: String(parameter?.Properties?.Name), value: String(parameter?.Properties?.Value) },
     instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
   };
+}
+
+interface RuleProperties {
+  EventPattern?: Record<string, unknown>;
+  State?: string;
+  Targets?: Array<{
+    Id: string;
+    Arn: unknown;
+    Input?: string;
+    InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
+  }>;
+}
+
+/** The stack's enabled EventBridge rules, their patterns and targets resolved to local ARNs. */
+function rulesOf(template: Template): LocalRule[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule')
+    .map(([id, r]) => ({ id, props: resolveIntrinsics(template, r.Properties) as RuleProperties }))
+    .filter(({ props }) => props.State !== 'DISABLED' && props.EventPattern)
+    .map(({ id, props }) => ({
+      id,
+      pattern: props.EventPattern as Record<string, unknown>,
+      targets: (props.Targets ?? []).map((t) => ({
+        arn: String(t.Arn),
+        input: t.Input,
+        transformer: t.InputTransformer
+          ? { paths: t.InputTransformer.InputPathsMap ?? {}, template: t.InputTransformer.InputTemplate }
+          : undefined,
+      })),
+    }));
 }

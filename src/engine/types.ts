@@ -13,13 +13,18 @@ export interface StepEvent {
   input?: unknown;
 }
 
+/** How an execution ended, as DescribeExecution says. */
+export type EndStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
 export type ExecutionResult = (
   | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: string; cause: string }
+  | { status: Exclude<EndStatus, 'SUCCEEDED'>; error: string; cause: string }
 ) & {
   executionId: string;
   /** States entered plus retries: what Step Functions bills a Standard workflow for. */
   stateTransitions: number;
+  /** The largest state input or output the run carried (the local engine measures it). */
+  largestPayload?: { state: string; bytes: number };
 };
 
 /** `create-web1-20261127T101500Z-3fa2c1`: the workflow, the host, when, and 6 hex against collisions. */
@@ -32,6 +37,6 @@ export function executionName(workflow: Workflow, input: Record<string, unknown>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const action = workflow.replace('Fleet', '-fleet');
+  const action = workflow.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return `${action}-${who}-${when}-${randomBytes(3).toString('hex')}`;
 }

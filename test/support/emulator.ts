@@ -28,6 +28,8 @@ export class Harness {
   }
 
   async reset(): Promise<void> {
+    // A clean-up an earlier test's failure started ends before the emulator is cleared.
+    await this.engine.idle();
     await this.emulator.proxy.reset();
     await this.engine.prepare(true);
   }
