@@ -1,7 +1,7 @@
 /**
- * ExpandFleet: a fleet input (`hostnames` plus the fields every host shares) becomes one execution
- * input per host. Every host's input is checked here, so a bad one stops the fleet before
- * anything is created.
+ * ExpandFleet: a fleet input (`hostnames` plus the fields every host shares) checked host by host,
+ * so a bad one stops the fleet before anything is created. The shared fields stay one object: the
+ * Map merges each hostname into them as it starts that host, so no state carries a copy per host.
  */
 import { InvalidInput } from './lib/errors';
 import { parseCreateRequest, parseDestroyRequest, parseHostname } from './lib/input';
@@ -15,7 +15,13 @@ export interface ExpandFleetEvent {
   executionId: string;
 }
 
-export const handler = instrument(async (event: ExpandFleetEvent): Promise<{ items: Record<string, unknown>[] }> => {
+export interface ExpandedFleet {
+  hostnames: string[];
+  /** Every field but the hostnames, as each host's execution gets it. */
+  shared: Record<string, unknown>;
+}
+
+export const handler = instrument(async (event: ExpandFleetEvent): Promise<ExpandedFleet> => {
   const input = event.input;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidInput('input', 'must be a JSON object with hostnames');
@@ -30,9 +36,8 @@ export const handler = instrument(async (event: ExpandFleetEvent): Promise<{ ite
   const names = hostnames.map((h, i) => parseHostname(h, `hostnames[${i}]`));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new InvalidInput('hostnames', `${twice} is listed twice`);
-  const items = names.map((hostname) => ({ ...shared, hostname }));
   const parse = event.workflow === 'create' ? parseCreateRequest : parseDestroyRequest;
-  for (const item of items) parse(item);
+  for (const hostname of names) parse({ ...shared, hostname });
   logger.info('fleet expanded', { hosts: names });
-  return { items };
+  return { hostnames: names, shared };
 });

@@ -24,8 +24,10 @@ export interface FleetWorkflowProps {
 
 /**
  * create-fleet / destroy-fleet: ExpandFleet → Hosts [Map, at most maxConcurrency at once: one
- * execution of the single-host machine per hostname → HostDone | HostFailed] → ReportFleet. A host
- * that fails is rolled back by its own execution and reported; the others go on.
+ * execution of the single-host machine per hostname → HostResult] → ReportFleet. A host that fails
+ * is rolled back by its own execution and reported; the others go on. No state carries more than
+ * one copy of the shared input and one small result per host, so fifty hosts at the contract's
+ * limits stay inside Step Functions' 256 KiB payload limit.
  */
 export class FleetWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -42,35 +44,32 @@ export class FleetWorkflow extends Construct {
       payload: { 'input.$': '$', workflow: props.action, 'executionId.$': '$$.Execution.Id' },
       comment: 'Every host input checked before any host is started',
     });
+    // Each host's input: its hostname merged into the shared fields (one copy in the state, not fifty).
     const host = new tasks.StepFunctionsStartExecution(this, props.action === 'create' ? 'CreateHost' : 'DestroyHost', {
       stateMachine: props.hostMachine,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      input: sfn.TaskInput.fromJsonPathAt('$'),
+      input: sfn.TaskInput.fromJsonPathAt(
+        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.host'), sfn.JsonPath.objectAt('$.shared')),
+      ),
       resultSelector: { 'output.$': '$.Output', 'executionArn.$': '$.ExecutionArn' },
       resultPath: '$.result',
     });
-    const done = new sfn.Pass(this, 'HostDone', {
-      parameters: {
-        'hostname.$': '$.hostname',
-        status: 'SUCCEEDED',
-        'executionArn.$': '$.result.executionArn',
-        'output.$': '$.result.output',
-      },
+    const result = lambdaStep(this, {
+      fn: props.steps.hostResult,
+      name: 'HostResult',
+      payload: { 'hostname.$': '$.host.hostname', workflow: props.action, 'result.$': '$.result' },
+      comment: "The host's outcome, small: a fleet's Map holds fifty of them",
     });
-    const failed = new sfn.Pass(this, 'HostFailed', {
-      parameters: {
-        'hostname.$': '$.hostname',
-        status: 'FAILED',
-        'error.$': '$.error.Error',
-        'cause.$': '$.error.Cause',
-      },
-    });
-    host.addCatch(failed, { resultPath: '$.error' });
+    host.addCatch(result, { resultPath: '$.result' });
     const hosts = new sfn.Map(this, 'Hosts', {
-      itemsPath: '$.items',
+      itemsPath: '$.hostnames',
+      itemSelector: {
+        host: { 'hostname.$': '$$.Map.Item.Value' },
+        'shared.$': '$.shared',
+      },
       maxConcurrency,
       resultPath: '$.results',
-    }).itemProcessor(host.next(done));
+    }).itemProcessor(host.next(result));
     const report = lambdaStep(this, {
       fn: props.steps.reportFleet,
       name: 'ReportFleet',

@@ -49,6 +49,7 @@ export class Steps extends Construct {
   readonly waitUntilTerminated: StepFunction;
   readonly removeDns: StepFunction;
   readonly expandFleet: StepFunction;
+  readonly hostResult: StepFunction;
   readonly reportFleet: StepFunction;
   /** Every step function, for the grants and acknowledgements that apply to all of them. */
   readonly all: StepFunction[];
@@ -319,6 +320,7 @@ export class Steps extends Construct {
       .allow(readZone)
       .allow(changeRecords('DELETE'));
     this.expandFleet = step('ExpandFleet', 'expand-fleet', 'Turns a fleet input into one input per host');
+    this.hostResult = step('HostResult', 'host-result', "Keeps one fleet host's outcome, small");
     this.reportFleet = step('ReportFleet', 'report-fleet', "Reports each host's result");
     this.all = this.node.children.filter((c): c is StepFunction => c instanceof StepFunction);
   }

@@ -13,7 +13,14 @@ afterAll(() => h.stop());
 beforeEach(() => h.reset());
 
 interface FleetOutput {
-  hosts: Array<{ hostname: string; status: string; error?: string; cause?: string; output?: { fqdn?: string } }>;
+  hosts: Array<{
+    hostname: string;
+    status: string;
+    error?: string;
+    cause?: string;
+    fqdn?: string;
+    instanceId?: string;
+  }>;
   succeeded: number;
   failed: number;
 }
@@ -34,12 +41,20 @@ test('a Map with a concurrency limit runs one single-host execution per hostname
     [destroyFleet, 'DestroyHost'],
   ] as const) {
     expect(definition.StartAt).toBe('ExpandFleet');
-    expect(definition.States.Hosts).toMatchObject({ Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 5 });
+    // One copy of the shared fields: each host's input merges its hostname into them as it starts.
+    expect(definition.States.Hosts).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.hostnames',
+      ItemSelector: { host: { 'hostname.$': '$$.Map.Item.Value' }, 'shared.$': '$.shared' },
+      MaxConcurrency: 5,
+    });
     const processor = definition.States.Hosts.ItemProcessor;
     expect(processor?.States[child]).toMatchObject({
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'HostFailed' }],
+      Parameters: { 'Input.$': 'States.JsonMerge($.host, $.shared, false)' },
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.result', Next: 'HostResult' }],
     });
+    expect(processor?.States[child].Next).toBe('HostResult');
     expect(definition.States.Hosts.Next).toBe('ReportFleet');
   }
 });
@@ -57,17 +72,22 @@ test('three hosts, one of which fails: the two others are made, the failed one r
   const output = await fleet('createFleet', { hostnames: ['web1', 'web2', 'web3'], tags: { team: 'infra' } });
   expect(output).toMatchObject({ succeeded: 2, failed: 1 });
   expect(output.hosts).toEqual([
-    expect.objectContaining({
+    {
       hostname: 'web1',
       status: 'SUCCEEDED',
-      output: expect.objectContaining({ fqdn: 'web1.example.internal' }),
-    }),
-    expect.objectContaining({
+      executionArn: expect.stringContaining(':execution:'),
+      fqdn: 'web1.example.internal',
+      instanceId: expect.stringMatching(/^i-/),
+      privateIp: expect.any(String),
+    },
+    {
       hostname: 'web2',
       status: 'FAILED',
+      executionArn: expect.stringContaining(':execution:'),
       error: 'CommandFailed',
-      cause: expect.stringContaining('disk full'),
-    }),
+      // The host's own error message, readable, not the runtime's JSON.
+      cause: expect.stringMatching(/^command .* ended Failed: disk full/),
+    },
     expect.objectContaining({ hostname: 'web3', status: 'SUCCEEDED' }),
   ]);
   // Each host's own states are reported under its name.
@@ -102,3 +122,42 @@ test('a bad hostname stops the fleet before any host is started', async () => {
   const twice = await h.engine.run('createFleet', { hostnames: ['web1', 'WEB1'], dnsZone: ZONE });
   expect(twice).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
 });
+
+/**
+ * The largest fleet the contract allows: a shared input at every limit (bootstrap commands, tags,
+ * names), 50 hosts, each with a bootstrap that prints all the output SSM keeps. Step Functions fails
+ * an execution for good (States.DataLimitExceeded, which no Catch sees) when a state's input or
+ * output passes 256 KiB; the local engine enforces that. Fleets of 1 and 3 such hosts run here;
+ * the payload grows by a fixed amount per host, so the largest state of 50 follows.
+ */
+test('the largest fleet the contract allows keeps every state under 256 KiB', async () => {
+  const tags = Object.fromEntries(
+    Array.from({ length: 40 }, (_, i) => [`${String(i).padStart(3, '0')}${'k'.repeat(125)}`, 'v'.repeat(256)]),
+  );
+  // The most bootstrap the contract takes: 64 KiB of commands, each echoing what SSM then keeps.
+  const line = `echo '${'o'.repeat(4000)}'`;
+  const commands = Array.from({ length: Math.floor(65_536 / (line.length + 1)) }, () => line);
+  const shared = { dnsZone: ZONE, pollIntervalSeconds: 0, tags, bootstrap: { commands, timeoutSeconds: 1800 } };
+  const hostname = (i: number) => `h${String(i).padStart(2, '0')}${'x'.repeat(60)}`;
+  const run = async (n: number) => {
+    const result = await h.engine.run('createFleet', {
+      ...shared,
+      hostnames: Array.from({ length: n }, (_, i) => hostname(i)),
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { succeeded: n, failed: 0 } });
+    return result.largestPayload?.bytes ?? 0;
+  };
+  const one = await run(1);
+  await h.reset();
+  const three = await run(3);
+  const perHost = (three - one) / 2;
+  const fifty = one + 49 * perHost;
+  if (process.env.LIFECYCLE_PRINT_SIZES) {
+    process.stderr.write(`fleet payload: ${one} B with 1 host, +${perHost} B a host, ${fifty} B at 50\n`);
+  }
+  // The shared input (about 80 KB), and at most a few hundred bytes a host: fifty stay inside. (The
+  // local figure counts the shared fields twice in each host's item: aws-local-stepfunctions'
+  // States.JsonMerge writes into its first argument, where Step Functions returns a new object.)
+  expect(perHost).toBeLessThan(1_000);
+  expect(fifty).toBeLessThan(262_144);
+}, 120_000);

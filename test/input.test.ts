@@ -161,3 +161,12 @@ describe('hostile input never reaches a command', () => {
     ).toThrow(/^hostname: .*longer than 253/);
   });
 });
+
+test('a bootstrap carries at most 64 KiB (SSM keeps no bigger document); the fleet payload is sized by it', () => {
+  const line = 'x'.repeat(4096);
+  const request = (commands: string[]) => ({ hostname: 'web1', dnsZone: 'a.b', bootstrap: { commands } });
+  expect(() => parseCreateRequest(request(Array(15).fill(line)))).not.toThrow();
+  expect(() => parseCreateRequest(request(Array(17).fill(line)))).toThrow(
+    /^bootstrap\.commands: are 69649 characters in all; a bootstrap carries at most 65536/,
+  );
+});

@@ -94,8 +94,8 @@ describe('each role allows exactly what its deployed bundle calls', () => {
   const resources = deployedTemplate().Resources as Resources;
   const roles = stepRoles(resources);
 
-  test('there is one role per step, 20 in all', () => {
-    expect(roles.map((r) => r.step).sort()).toHaveLength(20);
+  test('there is one role per step, 21 in all', () => {
+    expect(roles.map((r) => r.step).sort()).toHaveLength(21);
   });
 
   test.each(roles.map((r) => [r.step, r] as const))('%s', (_step, role) => {

@@ -18,7 +18,7 @@ const { stack, template } = build({ hostedZoneIds: ['Z0123456789ABC'] });
 
 test('Lambdas: arm64, current Node.js runtime, own log group with retention', () => {
   const functions = template.findResources('AWS::Lambda::Function');
-  expect(Object.keys(functions)).toHaveLength(20);
+  expect(Object.keys(functions)).toHaveLength(21);
   for (const fn of Object.values(functions)) {
     expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x' });
     expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();

@@ -177,6 +177,20 @@ function parseSecurityGroups(raw: Record<string, unknown>): string[] | undefined
   return idList(raw, 'securityGroupIds', SECURITY_GROUP_ID, 5, 'security group id (sg-…)');
 }
 
+/**
+ * The most a bootstrap may carry, commands or document parameters: SSM's own limit for a document
+ * (64 KB). It also keeps a fleet's shared input, which every state of the fleet carries once, well
+ * inside Step Functions' 256 KiB payload limit.
+ */
+export const BOOTSTRAP_MAX_CHARS = 65_536;
+
+function withinBootstrapSize(field: string, values: string[]): void {
+  const chars = values.reduce((n, v) => n + v.length + 1, 0);
+  if (chars > BOOTSTRAP_MAX_CHARS) {
+    throw new InvalidInput(field, `are ${chars} characters in all; a bootstrap carries at most ${BOOTSTRAP_MAX_CHARS}`);
+  }
+}
+
 /** The longest a bootstrap may run (its `timeoutSeconds`): WaitForBootstrap's bound follows from it. */
 export const BOOTSTRAP_MAX_TIMEOUT_SECONDS = 1800;
 
@@ -214,6 +228,7 @@ function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
         throw new InvalidInput(`${field('commands')}[${i}]`, 'must be a non-empty line of at most 4096 characters');
       }
     });
+    withinBootstrapSize(field('commands'), commands as string[]);
     return { commands: commands as string[], timeoutSeconds };
   }
   const document = value.document;
@@ -237,6 +252,7 @@ function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
       parameters[name] = list as string[];
     }
   }
+  withinBootstrapSize(field('parameters'), Object.values(parameters).flat());
   return { document, parameters, timeoutSeconds };
 }
 
