@@ -110,6 +110,7 @@ export function resolveIntrinsics(template: Template, value: unknown): unknown {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];
     const resource = template.Resources[id];
     if (resource?.Type === 'AWS::Lambda::Function' && attr === 'Arn') return functionArn(id);
+    if (resource?.Type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
     if (resource?.Type === 'AWS::IAM::InstanceProfile' && attr === 'Arn') {
       return `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`;
     }
