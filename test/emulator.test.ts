@@ -46,7 +46,8 @@ describe('SSM Run Command', () => {
     ],
   });
 
-  test('GetCommandInvocation of a document with several steps needs PluginName (InvalidPluginName)', async () => {
+  /** A document with two steps, created and sent to a new instance. */
+  async function sendTwoSteps() {
     const instanceId = await launch();
     await ssm().send(
       new CreateDocumentCommand({
@@ -57,6 +58,11 @@ describe('SSM Run Command', () => {
       }),
     );
     const sent = await ssm().send(new SendCommandCommand({ DocumentName: 'Two-Steps', InstanceIds: [instanceId] }));
+    return { instanceId, sent };
+  }
+
+  test('GetCommandInvocation of a document with several steps needs PluginName (InvalidPluginName)', async () => {
+    const { instanceId, sent } = await sendTwoSteps();
     const CommandId = sent.Command?.CommandId ?? '';
     await expect(
       ssm().send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId })),
@@ -72,16 +78,7 @@ describe('SSM Run Command', () => {
   });
 
   test('ListCommandInvocations (which moto lacks) lists each step with its status and output', async () => {
-    const instanceId = await launch();
-    await ssm().send(
-      new CreateDocumentCommand({
-        Name: 'Two-Steps',
-        Content: twoSteps,
-        DocumentType: 'Command',
-        DocumentFormat: 'JSON',
-      }),
-    );
-    const sent = await ssm().send(new SendCommandCommand({ DocumentName: 'Two-Steps', InstanceIds: [instanceId] }));
+    const { instanceId, sent } = await sendTwoSteps();
     const out = await ssm().send(
       new ListCommandInvocationsCommand({ CommandId: sent.Command?.CommandId, InstanceId: instanceId, Details: true }),
     );
