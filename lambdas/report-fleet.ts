@@ -1,6 +1,7 @@
 /** ReportFleet: the fleet's outcome, host by host (HostResult made each one), and the counts. */
-import { instrument, logger } from './lib/logger';
+
 import type { HostResult } from './host-result';
+import { instrument, logger } from './lib/logger';
 
 export const handler = instrument(
   async (event: { results: HostResult[] }): Promise<{ hosts: HostResult[]; succeeded: number; failed: number }> => {
