@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Real guests need root and systemd-nspawn: npm run test:guest (jest.guest.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/test/guest/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.sh$': '<rootDir>/test/support/text-transform.js',

@@ -278,7 +278,7 @@ describe('the guest as systemd and cloud-init make it', () => {
     const { result, steps } = await create({ hostname: 'web1', dnsZone: ZONE });
     const failure = failed(result);
     expect(failure.error).toBe('UserDataFailed');
-    expect(readableCause(failure.cause)).toContain('scripts_user');
+    expect(readableCause(failure.cause)).toContain('scripts-user');
     expect(steps.map((s) => s.name)).not.toContain('RebootInstance');
     expect(await h.liveInstances()).toHaveLength(0);
     expect(await h.hostRecords()).toHaveLength(0);

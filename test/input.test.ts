@@ -50,6 +50,8 @@ test('an admin user with an OpenSSH key is accepted; a key with a shell payload 
     parseCreateRequest({ hostname: 'web1', dnsZone: 'a.b', adminUser: 'ops', sshPublicKey: "ssh-ed25519 AAAA x';id" }),
   ).toThrow(/^sshPublicKey: /);
   const script = Buffer.from(renderUserData('ops', key), 'base64').toString();
+  // cloud-init runs user data as a script only when it starts with its #! line.
+  expect(script.startsWith('#!/bin/bash\n')).toBe(true);
   expect(script).toContain(`ADMIN_USER='ops'`);
   expect(script).toContain(`SSH_PUBLIC_KEY='${key}'`);
   expect(() => renderUserData("ops'; rm -rf /", key)).toThrow();

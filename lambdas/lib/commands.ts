@@ -64,6 +64,8 @@ export function setHostnameScript(fqdn: string, hostname: string, privateIp: str
     `hostnamectl set-hostname ${quote(staticHostname(fqdn, hostname))}`,
     `mkdir -p ${quote('/etc/cloud/cloud.cfg.d')}`,
     `printf 'preserve_hostname: true\\nmanage_etc_hosts: false\\n' > ${quote(CLOUD_INIT_DROP_IN)}`,
+    // A minimal image may have no /etc/hosts at all (Debian's minbase has none).
+    'touch /etc/hosts',
     `sed -i '/${HOSTS_MARKER}$/d' /etc/hosts`,
     `printf '%s %s %s ${HOSTS_MARKER}\\n' ${quote(privateIp)} ${quote(fqdn)} ${quote(hostname)} >> /etc/hosts`,
     ...REPORT,

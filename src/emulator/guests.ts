@@ -144,10 +144,11 @@ export class Guests {
         const rc = guest.userData === 'error' ? 1 : 0;
         out.push(`cloud_init=${rc}`);
         if (rc !== 0) {
+          // As cloud-init 22.4 words it in `cloud-init status --long` (seen on a booted guest).
           err.push(
             'status: error',
-            'errors:',
-            "\t('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))",
+            'detail:',
+            "('scripts-user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))",
           );
           return { status: 'Failed', stdout: lines(out), stderr: lines(err) };
         }

@@ -1,0 +1,145 @@
+/**
+ * The exact commands the Lambdas send, from the same functions the handlers call, run in a booted
+ * Debian guest (systemd 252, cloud-init 22.4) the way AWS-RunShellScript runs them, with real
+ * reboots; the outputs go to the real handlers that read them.
+ */
+import { parseReport, probeScript, setHostnameScript } from '../../lambdas/lib/commands';
+import type { CreateState } from '../../lambdas/lib/contract';
+import { parseCreateRequest } from '../../lambdas/lib/input';
+import { handler as waitForBootstrap } from '../../lambdas/wait-for-bootstrap';
+import { handler as waitForHostname } from '../../lambdas/wait-for-hostname';
+import { asInvocation, bootGuest, reboot, until } from './support';
+
+const IP = '10.0.1.4';
+
+/** A config as ValidateInput would hand it on, for the handlers that read a command's result. */
+function state(fqdn: string, hostname: string): CreateState {
+  return {
+    config: { fqdn, hostname } as CreateState['config'],
+    instance: { instanceId: 'i-0123456789abcdef0', launchedAt: '' },
+    hostnameCommand: { commandId: 'set-1', instanceId: 'i-0123456789abcdef0' },
+    bootstrapCommand: { commandId: 'boot-1', instanceId: 'i-0123456789abcdef0' },
+  };
+}
+
+test('set-hostname, a real reboot, then the probe: new boot id, the FQDN, the static hostname, cloud-init honouring the drop-in', async () => {
+  const guest = await bootGuest();
+  const fqdn = 'web1.example.internal';
+  const set = await guest.run(setHostnameScript(fqdn, 'web1', IP), 700_000);
+  expect(set).toMatchObject({ code: 0 });
+  const before = parseReport(set.stdout);
+  expect(before).toMatchObject({ cloudInit: '0', staticHostname: fqdn, fqdn });
+  // The handler that reads this output keeps the boot id the reboot must change.
+  const mock = asInvocation(set);
+  expect(await waitForHostname({ state: state(fqdn, 'web1'), slot: 'hostnameResult' })).toMatchObject({
+    status: 'DONE',
+    bootId: before.bootId,
+  });
+  mock.restore();
+
+  await reboot(guest);
+  const after = parseReport((await guest.run(probeScript())).stdout);
+  expect(after).toEqual({ bootId: expect.any(String), staticHostname: fqdn, fqdn });
+  expect(after.bootId).not.toBe(before.bootId);
+  // cloud-init ran its per-boot modules again: with preserve_hostname it left name and hosts alone.
+  const rerun = await guest.shell(
+    'cloud-init single --name update_hostname --frequency always >/dev/null 2>&1; cloud-init single --name update_etc_hosts --frequency always >/dev/null 2>&1; hostname; grep -c "# instance-lifecycle$" /etc/hosts',
+  );
+  expect(rerun.stdout).toBe(`${fqdn}\n1\n`);
+  expect((await guest.run(probeScript())).stdout).toContain(`fqdn=${fqdn}\n`);
+}, 180_000);
+
+test('set-hostname twice leaves one /etc/hosts line', async () => {
+  const guest = await bootGuest();
+  for (let i = 0; i < 2; i++) {
+    expect(await guest.run(setHostnameScript('web1.example.internal', 'web1', IP), 700_000)).toMatchObject({ code: 0 });
+  }
+  const hosts = await guest.shell('grep "# instance-lifecycle$" /etc/hosts');
+  expect(hosts.stdout).toBe(`${IP} web1.example.internal web1 # instance-lifecycle\n`);
+}, 120_000);
+
+test('the longest FQDN the contract accepts (253) survives a reboot; one past it is refused before anything runs', async () => {
+  const hostname = 'h'.repeat(63);
+  const zone = `${['a', 'b', 'c'].map((c) => c.repeat(61)).join('.')}.internal`.slice(0, 253 - 64);
+  const fqdn = `${hostname}.${zone}`;
+  expect(fqdn.length).toBe(253);
+  expect(() => parseCreateRequest({ hostname, dnsZone: zone })).not.toThrow();
+  expect(() => parseCreateRequest({ hostname, dnsZone: `x${zone}` })).toThrow(
+    /^hostname: .* is longer than 253 characters/,
+  );
+
+  const guest = await bootGuest();
+  expect(await guest.run(setHostnameScript(fqdn, hostname, IP), 700_000)).toMatchObject({ code: 0 });
+  await reboot(guest);
+  // Linux keeps 64 characters of a hostname: the short name is the static one, /etc/hosts gives the FQDN.
+  expect(parseReport((await guest.run(probeScript())).stdout)).toMatchObject({ staticHostname: hostname, fqdn });
+  expect((await guest.shell('hostname -f')).stdout.trim()).toBe(fqdn);
+}, 180_000);
+
+test('an FQDN of 73 characters: systemd would truncate it as static hostname, so the short name is set', async () => {
+  const fqdn = `${'a'.repeat(20)}.${'z'.repeat(43)}.internal`;
+  const guest = await bootGuest();
+  expect(await guest.run(setHostnameScript(fqdn, 'a'.repeat(20), IP), 700_000)).toMatchObject({ code: 0 });
+  await reboot(guest);
+  expect(parseReport((await guest.run(probeScript())).stdout)).toMatchObject({ staticHostname: 'a'.repeat(20), fqdn });
+}, 180_000);
+
+test('an image without the hostname binary is named and probed all the same', async () => {
+  const guest = await bootGuest({ hasHostnameBinary: false });
+  expect((await guest.shell('command -v hostname || echo none')).stdout.trim()).toBe('none');
+  const fqdn = 'web1.example.internal';
+  expect(await guest.run(setHostnameScript(fqdn, 'web1', IP), 700_000)).toMatchObject({ code: 0 });
+  await reboot(guest);
+  expect(parseReport((await guest.run(probeScript())).stdout)).toMatchObject({ staticHostname: fqdn, fqdn });
+}, 180_000);
+
+describe('a reboot requested while cloud-init still runs the user data', () => {
+  const slow = (last: string) => `#!/bin/sh\necho started > /root/user-data\nsleep 12\n${last}\n`;
+
+  test('set-hostname waits for it: the user data finishes, the reboot comes after', async () => {
+    const guest = await bootGuest({ userData: slow('echo finished >> /root/user-data') });
+    await until(guest, 'cat /root/user-data 2>/dev/null', /started/);
+    const set = await guest.run(setHostnameScript('web1.example.internal', 'web1', IP), 700_000);
+    expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining('cloud_init=0\n') });
+    await reboot(guest);
+    expect((await guest.shell('cat /root/user-data')).stdout).toBe('started\nfinished\n');
+  }, 180_000);
+
+  test('user data that ends in error: set-hostname fails, and the handler names it UserDataFailed', async () => {
+    const guest = await bootGuest({ userData: slow('echo broken >&2; exit 3') });
+    await until(guest, 'cat /root/user-data 2>/dev/null', /started/);
+    const set = await guest.run(setHostnameScript('web1.example.internal', 'web1', IP), 700_000);
+    expect(set.code).not.toBe(0);
+    expect(parseReport(set.stdout).cloudInit).toBe('1');
+    // Nothing was renamed: the script stopped before hostnamectl.
+    expect((await guest.shell('hostname')).stdout.trim()).toBe('ip-10-0-1-4');
+    const mock = asInvocation(set);
+    await expect(
+      waitForHostname({ state: state('web1.example.internal', 'web1'), slot: 'hostnameResult' }),
+    ).rejects.toMatchObject({ name: 'UserDataFailed', message: expect.stringContaining('scripts-user') });
+    mock.restore();
+  }, 180_000);
+});
+
+test('post-boot bootstrap commands run as root by sh; a failing one is BootstrapFailed with its output', async () => {
+  const guest = await bootGuest();
+  const ok = await guest.run(['set -e', 'echo "serving $(id -un)" > /etc/motd', 'cat /etc/motd']);
+  expect(ok).toEqual({ code: 0, stdout: 'serving root\n', stderr: '' });
+  let mock = asInvocation(ok);
+  expect(
+    await waitForBootstrap({ state: state('web1.example.internal', 'web1'), slot: 'bootstrapResult' }),
+  ).toMatchObject({
+    status: 'DONE',
+    commandStatus: 'Success',
+    output: 'serving root\n',
+  });
+  mock.restore();
+
+  const failed = await guest.run(['echo "no such package" >&2', 'exit 3']);
+  expect(failed).toMatchObject({ code: 3, stderr: 'no such package\n' });
+  mock = asInvocation(failed);
+  await expect(
+    waitForBootstrap({ state: state('web1.example.internal', 'web1'), slot: 'bootstrapResult' }),
+  ).rejects.toMatchObject({ name: 'BootstrapFailed', message: expect.stringContaining('no such package') });
+  mock.restore();
+}, 120_000);
