@@ -5,32 +5,15 @@
  * LIFECYCLE_GUEST_TESTS=skip). Builds the cached image if need be, then runs jest on test/guest.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { containersUnavailable } from '../src/emulator/container-guests';
 import { ensureImage } from '../src/emulator/guest-image';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Why this machine cannot boot guests, or undefined when it can. */
-export function unavailable(): string | undefined {
-  if (process.platform !== 'linux') return `real guests need Linux (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return 'real guests need root (systemd-nspawn and overlay mounts)';
-  for (const [command, pkg] of [
-    ['systemd-nspawn', 'systemd-container'],
-    ['mmdebstrap', 'mmdebstrap'],
-    ['nsenter', 'util-linux'],
-  ]) {
-    if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) {
-      return `real guests need ${command}: apt-get install ${pkg}`;
-    }
-  }
-  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'real guests need overlayfs in the kernel';
-  return undefined;
-}
-
 async function main(argv: string[]): Promise<number> {
   const skip = argv.includes('--skip-unavailable') || process.env.LIFECYCLE_GUEST_TESTS === 'skip';
-  const why = unavailable();
+  const why = containersUnavailable();
   if (why) {
     process.stderr.write(`test:guest: ${why}${skip ? '; skipped as asked' : ' (--skip-unavailable to skip)'}\n`);
     return skip ? 0 : 1;

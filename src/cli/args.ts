@@ -20,6 +20,7 @@ const COMMON = {
   ...TARGET,
   local: { type: 'boolean' },
   endpoint: { type: 'string' },
+  guests: { type: 'string' },
   input: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -75,11 +76,13 @@ export const DESTROY_OPTIONS = {
 
 export const EMULATOR_OPTIONS = {
   port: { type: 'string' },
+  guests: { type: 'string' },
   zone: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const DEMO_OPTIONS = {
+  guests: { type: 'string' },
   hostname: { type: 'string', default: 'web1' },
   zone: { type: 'string', default: 'example.internal' },
   verbose: { type: 'boolean' },
@@ -206,4 +209,13 @@ export function destroyInput(v: DestroyValues): Record<string, unknown> {
       pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
     }),
   });
+}
+
+export type GuestMode = 'simulated' | 'container';
+
+/** --guests: the emulator's simulated guests (anywhere), or real ones booted as containers (Linux, root). */
+export function guestMode(value: unknown): GuestMode {
+  if (value === undefined) return 'simulated';
+  if (value === 'simulated' || value === 'container') return value;
+  throw new UsageError(`--guests ${value}: say simulated or container`);
 }

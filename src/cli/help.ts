@@ -10,6 +10,9 @@ const RUN = `  --input FILE               execution input as JSON
   --json                     print only the execution output
   --local                    run on this machine against the emulator, no AWS account
   --endpoint URL             with --local: use this running emulator (see 'lifecycle emulator')
+  --guests simulated|container
+                             with --local and no --endpoint: the emulator's guests are simulated
+                             (default), or real Debian guests booted with systemd-nspawn (Linux, root)
   --verbose                  with --local: also print the handlers' JSON log lines`;
 
 export const HELP = `lifecycle: provision and decommission EC2 instances with Step Functions
@@ -21,7 +24,7 @@ Usage:
   lifecycle list    [--max N] [--json]
   lifecycle logs    EXECUTION_ARN
   lifecycle defaults get | set KEY=VALUE...
-  lifecycle emulator [--port N] [--zone ZONE]...
+  lifecycle emulator [--port N] [--zone ZONE]... [--guests simulated|container]
   lifecycle demo    [--hostname web1] [--zone example.internal]
 
 Commands:
@@ -123,15 +126,20 @@ values are checked as the workflow checks them before anything is written.
   --endpoint URL             the running emulator (see 'lifecycle emulator')
 ${TARGET}`;
 
-export const EMULATOR_HELP = `Usage: lifecycle emulator [--port N] [--zone ZONE]...
+export const EMULATOR_HELP = `Usage: lifecycle emulator [--port N] [--zone ZONE]... [--guests simulated|container]
 
-Runs moto_server behind the project's proxy on 127.0.0.1 until Ctrl-C, seeded with a VPC, a subnet
-and a private hosted zone per --zone (default example.internal). Point other commands at it with
---local --endpoint URL, or any AWS tool with AWS_ENDPOINT_URL=URL.`;
+Runs moto_server behind the project's proxy on 127.0.0.1 until Ctrl-C, seeded with a VPC, two
+subnets and a private hosted zone per --zone (default example.internal). Point other commands at it
+with --local --endpoint URL, or any AWS tool with AWS_ENDPOINT_URL=URL.
 
-export const DEMO_HELP = `Usage: lifecycle demo [--hostname web1] [--zone example.internal] [--verbose]
+  --guests container         every instance is a real Debian guest (systemd, cloud-init) booted
+                             with systemd-nspawn: Linux, root; the image is built once and cached
+                             under ~/.cache/instance-lifecycle. Ctrl-C stops and removes them all.`;
 
-Starts a fresh emulator, creates the host, destroys it, and checks that nothing is left.`;
+export const DEMO_HELP = `Usage: lifecycle demo [--hostname web1] [--zone example.internal] [--verbose] [--guests container]
+
+Starts a fresh emulator, creates the host, destroys it, and checks that nothing is left
+(--guests container: on a real Debian guest).`;
 
 export const COMMAND_HELP: Record<string, string> = {
   create: CREATE_HELP,

@@ -6,6 +6,7 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { type Emulator, startEmulator } from '../emulator';
+import { containersUnavailable } from '../emulator/container-guests';
 import { clientConfig, ensureZone } from '../emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../engine/local-engine';
 import { synthesize, synthIsCurrent } from '../engine/synth';
@@ -17,6 +18,8 @@ import {
   DESTROY_OPTIONS,
   destroyInput,
   EMULATOR_OPTIONS,
+  type GuestMode,
+  guestMode,
   parse,
   UsageError,
 } from './args';
@@ -25,18 +28,24 @@ import { clientsFor, followExecution, listCommand, logsCommand, machineOf, statu
 import { COMMAND_HELP, HELP } from './help';
 import { fleetFailures, help, type Io, MACHINE, stdio } from './io';
 import { failureLine, header, stepLine } from './output';
-import { DEFAULT_STACK_NAME, explain, startExecution } from './remote';
+import { DEFAULT_STACK_NAME, explain, RemoteError, startExecution } from './remote';
 
 async function withEmulator<T>(
   endpoint: string | undefined,
   zones: string[],
+  guests: GuestMode,
   io: Io,
   quiet: boolean,
   fn: (url: string) => Promise<T>,
 ): Promise<T> {
   if (endpoint) return fn(endpoint);
-  if (!quiet) io.err('starting the local emulator (moto_server behind the instance-lifecycle proxy)...');
-  const emulator: Emulator = await startEmulator({ zones });
+  if (guests === 'container') refuseWithoutContainers();
+  if (!quiet) {
+    io.err(
+      `starting the local emulator (moto_server behind the instance-lifecycle proxy${guests === 'container' ? ', real guests' : ''})...`,
+    );
+  }
+  const emulator: Emulator = await startEmulator({ zones, guests, progress: (line) => io.err(line) });
   try {
     return await fn(emulator.url);
   } finally {
@@ -44,9 +53,27 @@ async function withEmulator<T>(
   }
 }
 
-function engineFor(endpoint: string, verbose: boolean, io: Io, quiet: boolean): LocalEngine {
+/** Real guests cannot run here: one line why. */
+function refuseWithoutContainers(): void {
+  const why = containersUnavailable();
+  if (why) throw new RemoteError(`--guests container: ${why}`);
+}
+
+/** The emulator's guests: simulated ones answer at once, real ones take seconds to boot and reboot. */
+async function guestsOf(endpoint: string): Promise<GuestMode> {
+  try {
+    const health = (await (await fetch(`${endpoint}/_emulator/health`)).json()) as { guests?: GuestMode };
+    return health.guests ?? 'simulated';
+  } catch {
+    return 'simulated';
+  }
+}
+
+async function engineFor(endpoint: string, verbose: boolean, io: Io, quiet: boolean): Promise<LocalEngine> {
   if (!quiet && !synthIsCurrent()) io.err('synthesizing the app into cdk.out (the sources changed)...');
-  return new LocalEngine({ endpoint, verbose, templatePath: synthesize().templatePath });
+  // With real guests a poll's wait is a real second: they boot and reboot in seconds, not at once.
+  const waitMs = (await guestsOf(endpoint)) === 'container' ? 1000 : 0;
+  return new LocalEngine({ endpoint, verbose, waitMs, templatePath: synthesize().templatePath });
 }
 
 async function runWorkflow(
@@ -105,7 +132,7 @@ async function workflowCommand(action: 'create' | 'destroy', argv: string[], io:
       : destroyInput(v as ReturnType<typeof parse<typeof DESTROY_OPTIONS>>);
   const workflow: Workflow = 'hostnames' in input ? (action === 'create' ? 'createFleet' : 'destroyFleet') : action;
   if (!v.local) {
-    if (v.endpoint || v.verbose) throw new UsageError('--endpoint and --verbose go with --local');
+    if (v.endpoint || v.verbose || v.guests) throw new UsageError('--endpoint, --verbose and --guests go with --local');
     const aws = clientsFor(v);
     const stateMachineArn =
       v['state-machine-arn'] ?? (await machineOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME, workflow));
@@ -116,12 +143,15 @@ async function workflowCommand(action: 'create' | 'destroy', argv: string[], io:
     }
     return followExecution(aws, executionArn, io, !!v.json);
   }
+  if (v.guests !== undefined && v.endpoint) {
+    throw new UsageError("--guests is the emulator's: give it to `lifecycle emulator`, or drop --endpoint");
+  }
   if (v['no-wait'] || v['state-machine-arn'] || v['stack-name']) {
     throw new UsageError('--no-wait, --state-machine-arn and --stack-name go with a deployed stack, not --local');
   }
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
-  return withEmulator(v.endpoint, zones, io, !!v.json, async (url) => {
-    const engine = engineFor(url, !!v.verbose, io, !!v.json);
+  return withEmulator(v.endpoint, zones, guestMode(v.guests), io, !!v.json, async (url) => {
+    const engine = await engineFor(url, !!v.verbose, io, !!v.json);
     const result = await runWorkflow(engine, workflow, input, io, !!v.json);
     if (result.status === 'ABORTED') return 130;
     if (result.status !== 'SUCCEEDED') return 1;
@@ -137,9 +167,13 @@ async function emulatorCommand(argv: string[], io: Io): Promise<number> {
   const port = v.port === undefined ? 0 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v.port}: not a port`);
   const zones = (v.zone as string[] | undefined) ?? ['example.internal'];
-  const emulator = await startEmulator({ port, zones });
+  const guests = guestMode(v.guests);
+  if (guests === 'container') refuseWithoutContainers();
+  const emulator = await startEmulator({ port, zones, guests, progress: (line) => io.err(line) });
   io.out(`AWS_ENDPOINT_URL=${emulator.url}`);
-  io.err(`emulator ready with zones ${zones.join(', ')}; Ctrl-C to stop`);
+  io.err(
+    `emulator ready with zones ${zones.join(', ')}${guests === 'container' ? ', real guests' : ''}; Ctrl-C to stop`,
+  );
   io.err(`  lifecycle create --hostname web1 --zone ${zones[0]} --local --endpoint ${emulator.url}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -175,8 +209,8 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
   if (v.help) return help(io, COMMAND_HELP.demo);
   const hostname = String(v.hostname);
   const zone = String(v.zone);
-  return withEmulator(undefined, [zone], io, false, async (url) => {
-    const engine = engineFor(url, !!v.verbose, io, false);
+  return withEmulator(undefined, [zone], guestMode(v.guests), io, false, async (url) => {
+    const engine = await engineFor(url, !!v.verbose, io, false);
     const created = await runWorkflow(engine, 'create', { hostname, dnsZone: zone, pollIntervalSeconds: 0 }, io, false);
     if (created.status !== 'SUCCEEDED') return 1;
     io.out('');

@@ -15,13 +15,19 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
   /** Proxy port. @default a free one */
   port?: number;
   zones?: string[];
+  /** Where to report long work (building the guest image). */
+  progress?: (line: string) => void;
 }
 
-/** moto_server behind the project's proxy, on loopback, seeded with a VPC, a subnet and the zones. */
+/**
+ * moto_server behind the project's proxy, on loopback, seeded with a VPC, its subnets and the zones;
+ * with `guests: 'container'`, the guest image ready (built the first time).
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const moto = await startMoto();
   const proxy = new EmulatorProxy({ ...options, motoUrl: moto.url });
   try {
+    await proxy.containers?.prepare(options.progress);
     const url = await proxy.listen(options.port ?? 0);
     for (const zone of options.zones ?? []) await proxy.seedZone(zone);
     return {

@@ -7,6 +7,7 @@ import {
   type Instance,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { ContainerGuests } from './container-guests';
 import { CAPACITY_REASON, Ec2Rules, type StateReason } from './ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
 import { Guests } from './guests';
@@ -25,6 +26,11 @@ export interface ProxyOptions {
    * agent is first Online, as on a real first boot. @default 3
    */
   userDataChecks?: number;
+  /**
+   * `container`: every instance is a real guest booted with systemd-nspawn (Linux, root); its
+   * commands, reboots and agent are its own. @default 'simulated'
+   */
+  guests?: 'simulated' | 'container';
 }
 
 /**
@@ -47,6 +53,8 @@ export class EmulatorProxy {
   private readonly ec2: EC2Client;
   private readonly rebootOfflinePolls: number;
   private readonly ssm: SsmAgent;
+  /** Real guests, with `guests: 'container'`. */
+  readonly containers?: ContainerGuests;
   private readonly ec2Rules: Ec2Rules;
   private server?: Server;
   /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
@@ -56,7 +64,9 @@ export class EmulatorProxy {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
     this.rebootOfflinePolls = options.rebootOfflinePolls ?? 2;
     this.ec2Rules = new Ec2Rules(options.motoUrl);
+    if (options.guests === 'container') this.containers = new ContainerGuests();
     this.ssm = new SsmAgent({
+      containers: this.containers,
       motoUrl: options.motoUrl,
       guests: this.guests,
       faults: this.faults,
@@ -86,12 +96,14 @@ export class EmulatorProxy {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
+  /** Stops answering; real guests are stopped and removed. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.closeAllConnections();
       this.server.close(() => resolve());
     });
+    await this.containers?.close();
   }
 
   async seedZone(name: string): Promise<string> {
@@ -102,6 +114,7 @@ export class EmulatorProxy {
   /** Clears moto and the proxy's own state; the zones seeded so far are seeded again. */
   async reset(): Promise<void> {
     await fetch(`${this.options.motoUrl}/moto-api/reset`, { method: 'POST' });
+    await this.containers?.reset();
     this.faults.clear();
     this.guests.clear();
     this.ssm.reset();
@@ -114,6 +127,7 @@ export class EmulatorProxy {
   state() {
     return {
       guests: this.guests.all(),
+      containers: this.containers?.running() ?? [],
       commands: this.ssm.commands,
       invocations: [...this.ssm.invocations.values()],
       calls: Object.fromEntries(this.calls),
@@ -230,6 +244,14 @@ export class EmulatorProxy {
       // an image moto does not know: a plain one
     }
     const names = [...launchReply.matchAll(/<privateDnsName>([^<]*)<\/privateDnsName>/g)].map(([, n]) => n);
+    if (this.containers) {
+      const encoded = new URLSearchParams(site.body).get('UserData');
+      const userData = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+      ids.forEach((id, i) => {
+        this.containers?.launch({ instanceId: id, privateDnsName: names[i] ?? '', imageName, userData });
+      });
+      return;
+    }
     ids.forEach((id, i) => {
       this.guests.create(id, {
         defaultHostname: names[i] || id,
@@ -291,12 +313,19 @@ export class EmulatorProxy {
         reply.body = reply.body.replace('<Status>INSYNC</Status>', '<Status>PENDING</Status>');
     } else if (op.name === 'RebootInstances') {
       for (const id of instanceIdsOf(body)) {
+        if (this.containers?.has(id)) {
+          this.containers.reboot(id);
+          continue;
+        }
         // On a timeline the agent's absence is a span of virtual time, not a number of polls.
         this.guests.reboot(id, this.timeline ? 0 : this.rebootOfflinePolls);
         this.timeline?.reboot(id, op.step);
       }
     } else if (op.name === 'TerminateInstances') {
-      for (const id of instanceIdsOf(body)) this.timeline?.terminate(id, op.step);
+      for (const id of instanceIdsOf(body)) {
+        this.timeline?.terminate(id, op.step);
+        await this.containers?.terminate(id);
+      }
     } else if (op.name === 'SendCommand') {
       await this.ssm.sent(site, reply, (id) => this.defaultHostname(id));
     }
@@ -347,7 +376,7 @@ export class EmulatorProxy {
     const route = `${method} ${path.replace(/\?.*$/, '')}`;
     switch (route) {
       case 'GET /_emulator/health':
-        return send(200, { ok: true });
+        return send(200, { ok: true, guests: this.containers ? 'container' : 'simulated' });
       case 'GET /_emulator/state':
         return send(200, this.state());
       case 'POST /_emulator/faults': {

@@ -14,6 +14,7 @@
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { ContainerGuests } from './container-guests';
 import type { CallSite, FaultPlan } from './faults';
 import type { Guest, Guests } from './guests';
 import { errorResponse, type Operation, type WireResponse } from './protocol';
@@ -58,6 +59,8 @@ export interface SsmDeps {
   timeline: () => Timeline | undefined;
   /** Running instances, those of `ids` only when given. */
   runningInstances: (ids?: string[]) => Promise<Instance[]>;
+  /** Real guests, when the emulator runs them (`--guests container`); else the simulated ones. */
+  containers?: ContainerGuests;
 }
 
 function json(payload: unknown): WireResponse {
@@ -131,8 +134,8 @@ export class SsmAgent {
       instanceIds,
       commands: plugins.flatMap((p) => p.commands),
     });
+    const executionTimeout = Number(request.Parameters?.executionTimeout?.[0] ?? 3600);
     for (const instanceId of instanceIds) {
-      const guest = this.deps.guests.get(instanceId, await defaultHostname(instanceId));
       const invocation: Invocation = {
         commandId,
         instanceId,
@@ -141,6 +144,14 @@ export class SsmAgent {
         plugins: plugins.map((p) => ({ ...p, status: 'Pending', stdout: '', stderr: '' })),
       };
       const failure = this.deps.faults.take('command-failed', site);
+      const containers = this.deps.containers;
+      if (!failure && containers?.has(instanceId)) {
+        // A real guest: the steps run in it, one after the other, for as long as they take.
+        void this.runInContainer(invocation, containers, executionTimeout);
+        this.invocations.set(`${commandId}/${instanceId}`, invocation);
+        continue;
+      }
+      const guest = this.deps.guests.get(instanceId, await defaultHostname(instanceId));
       if (failure) {
         this.finish(invocation, failure.commandStatus ?? 'Failed', failure.message ?? 'injected command failure');
       } else if (guest.offlinePolls > 0) {
@@ -151,6 +162,25 @@ export class SsmAgent {
       // Otherwise `cloud-init status --wait` blocks the script until the user data is done.
       this.invocations.set(`${commandId}/${instanceId}`, invocation);
     }
+  }
+
+  private async runInContainer(invocation: Invocation, containers: ContainerGuests, timeoutSeconds: number) {
+    let failed = false;
+    for (const plugin of invocation.plugins) {
+      if (failed) {
+        plugin.status = 'Cancelled';
+        continue;
+      }
+      plugin.status = 'InProgress';
+      const result = await containers.run(invocation.instanceId, plugin.commands, timeoutSeconds);
+      Object.assign(plugin, {
+        status: result.code === 0 ? 'Success' : 'Failed',
+        stdout: result.stdout,
+        stderr: result.stderr,
+      });
+      failed = result.code !== 0;
+    }
+    invocation.status = failed ? 'Failed' : 'Success';
   }
 
   private waitsForCloudInit(invocation: Invocation): boolean {
@@ -194,7 +224,7 @@ export class SsmAgent {
   private current(commandId: string, instanceId: string, step: string | undefined): Invocation | undefined {
     const invocation = this.invocations.get(`${commandId}/${instanceId}`);
     if (!invocation) return undefined;
-    const guest = this.deps.guests.peek(instanceId);
+    const guest = this.deps.containers?.has(instanceId) ? undefined : this.deps.guests.peek(instanceId);
     if (invocation.status === 'InProgress' && guest) {
       this.advanceUserData(guest, step);
       if (guest.userData !== 'running') this.run(invocation, guest);
@@ -306,6 +336,13 @@ export class SsmAgent {
     for (const instance of await this.deps.runningInstances(ids)) {
       const instanceId = instance.InstanceId ?? '';
       if (this.deps.faults.take('agent-offline', { ...site, body: instanceId })) continue;
+      const containers = this.deps.containers;
+      if (containers?.has(instanceId)) {
+        const status = await containers.agentStatus(instanceId);
+        if (status !== 'NotRegistered')
+          list.push(this.information(instance, status, instance.PrivateDnsName ?? instanceId));
+        continue;
+      }
       const guest = this.deps.guests.get(instanceId, instance.PrivateDnsName ?? instanceId);
       let pingStatus = this.deps.timeline()?.agentStatus(instanceId, site.step) ?? 'Online';
       if (pingStatus === 'NotRegistered') continue;
@@ -314,19 +351,23 @@ export class SsmAgent {
         pingStatus = 'ConnectionLost';
       }
       if (pingStatus === 'Online') this.advanceUserData(guest, site.step);
-      list.push({
-        InstanceId: instanceId,
-        PingStatus: pingStatus,
-        LastPingDateTime: Date.now() / 1000,
-        AgentVersion: '3.3.0.0',
-        PlatformType: 'Linux',
-        PlatformName: 'Amazon Linux',
-        PlatformVersion: '2023',
-        ResourceType: 'EC2Instance',
-        IPAddress: instance.PrivateIpAddress,
-        ComputerName: guest.hostname,
-      });
+      list.push(this.information(instance, pingStatus, guest.hostname));
     }
     return json({ InstanceInformationList: list });
+  }
+
+  private information(instance: Instance, pingStatus: string, computerName: string) {
+    return {
+      InstanceId: instance.InstanceId,
+      PingStatus: pingStatus,
+      LastPingDateTime: Date.now() / 1000,
+      AgentVersion: '3.3.0.0',
+      PlatformType: 'Linux',
+      PlatformName: this.deps.containers ? 'Debian GNU/Linux' : 'Amazon Linux',
+      PlatformVersion: this.deps.containers ? '12' : '2023',
+      ResourceType: 'EC2Instance',
+      IPAddress: instance.PrivateIpAddress,
+      ComputerName: computerName,
+    };
   }
 }
