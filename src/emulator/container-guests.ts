@@ -57,7 +57,7 @@ export class ContainerGuests {
   /** Boots the instance's guest in the background, as EC2 boots an instance after RunInstances. */
   launch(instance: LaunchedGuest): void {
     if (!this.image) throw new Error('container guests: prepare() first');
-    const name = `lc-${instance.instanceId.slice(2, 14)}`;
+    const name = `lifecycle-${instance.instanceId}`;
     const guest = new ContainerGuest({
       image: this.image,
       workDir: path.join(this.workRoot, name),

@@ -20,10 +20,10 @@ function lifecycle(...args: string[]): Promise<{ code: number; stdout: string; s
   });
 }
 
-/** The containers systemd-nspawn runs for this project's guests, by machine name. */
+/** The containers systemd-nspawn runs for the emulator's instances (other test files boot their own). */
 function runningGuests(): string[] {
   const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.startsWith('systemd-nspawn') && line.includes('--machine=lc-'));
+  return out.split('\n').filter((line) => line.startsWith('systemd-nspawn') && line.includes('--machine=lifecycle-i-'));
 }
 
 /**

@@ -18,7 +18,7 @@ export async function bootGuest(
   options: Partial<Pick<ContainerGuestOptions, 'userData' | 'hasHostnameBinary' | 'localHostname'>> = {},
 ): Promise<ContainerGuest> {
   serial += 1;
-  const name = `lc-${process.pid}-${serial}`;
+  const name = `lc-test-${process.pid}-${serial}`;
   const guest = new ContainerGuest({
     image: imageDir(),
     workDir: path.join(mkdtempSync(path.join(tmpdir(), 'lifecycle-guest-')), name),
