@@ -21,9 +21,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { HistoryReader } from '../src/cli/history';
+import { failingTask } from '../src/cli/deployed/executions';
+import { HistoryReader } from '../src/cli/deployed/history';
 import { main } from '../src/cli/main';
-import { failingTask } from '../src/cli/remote';
 import { executionName } from '../src/engine/types';
 
 const sfn = mockClient(SFNClient);

@@ -5,10 +5,11 @@ import { clientConfig } from '../emulator/seed';
 import { synthesize } from '../engine/synth';
 import { loadDeployment } from '../engine/template';
 import { DEFAULTS_OPTIONS, parseWithPositionals, UsageError } from './args';
-import { clientsFor } from './deployed';
+import { DEFAULT_STACK_NAME } from './deployed/aws';
+import { clientsFor } from './deployed/commands';
+import { deploymentOf } from './deployed/stack';
 import { COMMAND_HELP } from './help';
 import { help, type Io } from './io';
-import { DEFAULT_STACK_NAME, deploymentOf } from './remote';
 
 /**
  * `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag, a

@@ -24,11 +24,13 @@ import {
   UsageError,
 } from './args';
 import { defaultsCommand } from './defaults';
-import { clientsFor, followExecution, listCommand, logsCommand, machineOf, statusCommand } from './deployed';
+import { DEFAULT_STACK_NAME, explain, RemoteError } from './deployed/aws';
+import { clientsFor, followExecution, listCommand, logsCommand, statusCommand } from './deployed/commands';
+import { startExecution } from './deployed/executions';
+import { machineOf } from './deployed/stack';
 import { COMMAND_HELP, HELP } from './help';
 import { fleetFailures, help, type Io, MACHINE, stdio } from './io';
 import { failureLine, header, stepLine } from './output';
-import { DEFAULT_STACK_NAME, explain, RemoteError, startExecution } from './remote';
 
 async function withEmulator<T>(
   endpoint: string | undefined,

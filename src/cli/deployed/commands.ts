@@ -1,20 +1,12 @@
 /** The commands that work on a deployed stack: following executions, status, list, logs. */
 
-import type { Workflow } from '../engine/template';
-import { LIST_OPTIONS, LOGS_OPTIONS, parse, parseWithPositionals, STATUS_OPTIONS, UsageError } from './args';
-import { COMMAND_HELP } from './help';
-import { fleetFailures, help, type Io, MACHINE } from './io';
-import { header, readableCause, stepLine } from './output';
-import {
-  type Aws,
-  awsClients,
-  DEFAULT_STACK_NAME,
-  deploymentOf,
-  type Followed,
-  failureReport,
-  follow,
-  recentExecutions,
-} from './remote';
+import { LIST_OPTIONS, LOGS_OPTIONS, parse, parseWithPositionals, STATUS_OPTIONS, UsageError } from '../args';
+import { COMMAND_HELP } from '../help';
+import { fleetFailures, help, type Io } from '../io';
+import { header, readableCause, stepLine } from '../output';
+import { type Aws, awsClients, DEFAULT_STACK_NAME } from './aws';
+import { type Followed, failureReport, follow, recentExecutions } from './executions';
+import { deploymentOf } from './stack';
 
 type Target = { 'stack-name'?: string; region?: string; profile?: string };
 
@@ -65,12 +57,6 @@ function reportFollowed(result: Followed, machine: string, io: Io, json: boolean
   );
   io.err(`details: lifecycle logs ${result.executionArn}`);
   return 1;
-}
-
-export async function machineOf(aws: Aws, stackName: string, workflow: Workflow): Promise<string> {
-  const arn = (await deploymentOf(aws, stackName))[workflow];
-  if (!arn) throw new UsageError(`stack ${stackName} has no ${MACHINE[workflow]} state machine: redeploy it`);
-  return arn;
 }
 
 function executionArnOf(positionals: string[]): string {

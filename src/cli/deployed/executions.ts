@@ -1,115 +1,22 @@
 /**
- * The CLI against a deployed stack: the state machines found from the stack's outputs, executions
- * started with readable names and followed through their history, recent executions listed, the
- * failing step's logs read. Credentials and region come from the AWS SDK's usual chain
- * (AWS_PROFILE, AWS_REGION, SSO, instance roles), as with the aws CLI.
+ * Executions on a deployed stack: started with readable names, followed through their history,
+ * the recent ones listed, a failure explained with the failing step's own log lines.
  */
-import {
-  CloudFormationClient,
-  DescribeStackResourcesCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeExecutionCommand,
   type ExecutionListItem,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
-  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { WORKFLOWS, type Workflow } from '../engine/template';
-import type { StepEvent } from '../engine/types';
+import { WORKFLOWS, type Workflow } from '../../engine/template';
+import type { StepEvent } from '../../engine/types';
+import { type Aws, explain } from './aws';
 import { HistoryReader } from './history';
-
-export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
-
-export interface Aws {
-  sfn: SFNClient;
-  cfn: CloudFormationClient;
-  logs: CloudWatchLogsClient;
-  ssm: SSMClient;
-  region?: string;
-}
-
-/** A failure to reach the deployment, said in one line. */
-export class RemoteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RemoteError';
-  }
-}
-
-export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
-  if (options.profile) process.env.AWS_PROFILE = options.profile;
-  const config = { region: options.region, endpoint: options.endpoint };
-  return {
-    sfn: new SFNClient(config),
-    cfn: new CloudFormationClient(config),
-    logs: new CloudWatchLogsClient(config),
-    ssm: new SSMClient(config),
-    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-  };
-}
-
-/** The SDK's errors as one line an operator can act on. */
-export function explain(error: unknown, context: { stackName?: string; region?: string } = {}): Error {
-  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-  const name = e?.name ?? '';
-  const message = e?.message ?? String(error);
-  if (e instanceof RemoteError) return e;
-  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message)) {
-    return new RemoteError('no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`');
-  }
-  if (/Region is missing/i.test(message)) return new RemoteError('no AWS region: set AWS_REGION or pass --region');
-  if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName) {
-    return new RemoteError(
-      `stack ${context.stackName} is not deployed in ${context.region ?? 'this region'}: run \`npx cdk deploy\`, or pass --stack-name or --state-machine-arn`,
-    );
-  }
-  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`)) {
-    return new RemoteError(`access denied: ${message}`);
-  }
-  if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn')
-    return new RemoteError(`no such execution: ${message}`);
-  if (name === 'StateMachineDoesNotExist') return new RemoteError(`no such state machine: ${message}`);
-  if (!name || name === 'Error') return new RemoteError(message);
-  return new RemoteError(`${name}: ${message}`);
-}
-
-export interface Deployment {
-  create: string;
-  destroy: string;
-  createFleet?: string;
-  destroyFleet?: string;
-  cleanUp?: string;
-  defaultsParameter?: string;
-}
-
-/** The state machines and the defaults parameter, from the stack's outputs. */
-export async function deploymentOf(aws: Aws, stackName: string): Promise<Deployment> {
-  try {
-    const out = await aws.cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs = Object.fromEntries(
-      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
-    );
-    if (!outputs.CreateVmStateMachineArn || !outputs.DestroyVmStateMachineArn) {
-      throw new RemoteError(`stack ${stackName} has no CreateVmStateMachineArn/DestroyVmStateMachineArn outputs`);
-    }
-    return {
-      create: outputs.CreateVmStateMachineArn,
-      destroy: outputs.DestroyVmStateMachineArn,
-      createFleet: outputs.CreateFleetStateMachineArn,
-      destroyFleet: outputs.DestroyFleetStateMachineArn,
-      cleanUp: outputs.CleanUpStateMachineArn,
-      defaultsParameter: outputs.DefaultsParameterName,
-    };
-  } catch (error) {
-    throw explain(error, { stackName, region: aws.region });
-  }
-}
+import type { Deployment } from './stack';
 
 export async function startExecution(aws: Aws, stateMachineArn: string, name: string, input: unknown): Promise<string> {
   try {

@@ -4,7 +4,7 @@
  * pages and in several polls; `HistoryReader` keeps what it needs between them.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { StepEvent } from '../engine/types';
+import type { StepEvent } from '../../engine/types';
 
 const ENTERED = /^(\w+?)StateEntered$/;
 const EXITED = /^(\w+?)StateExited$/;

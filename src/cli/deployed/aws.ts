@@ -1,0 +1,64 @@
+/**
+ * Reaching a deployed stack: the SDK clients, with the credentials and region of the AWS SDK's usual
+ * chain (AWS_PROFILE, AWS_REGION, SSO, instance roles) as the aws CLI has them, or an endpoint (the
+ * emulator's), and AWS's errors said in one line.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
+
+export interface Aws {
+  sfn: SFNClient;
+  cfn: CloudFormationClient;
+  logs: CloudWatchLogsClient;
+  ssm: SSMClient;
+  region?: string;
+}
+
+/** A failure to reach the deployment, said in one line. */
+export class RemoteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+}
+
+export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  const config = { region: options.region, endpoint: options.endpoint };
+  return {
+    sfn: new SFNClient(config),
+    cfn: new CloudFormationClient(config),
+    logs: new CloudWatchLogsClient(config),
+    ssm: new SSMClient(config),
+    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+  };
+}
+
+/** The SDK's errors as one line an operator can act on. */
+export function explain(error: unknown, context: { stackName?: string; region?: string } = {}): Error {
+  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? '';
+  const message = e?.message ?? String(error);
+  if (e instanceof RemoteError) return e;
+  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message)) {
+    return new RemoteError('no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`');
+  }
+  if (/Region is missing/i.test(message)) return new RemoteError('no AWS region: set AWS_REGION or pass --region');
+  if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName) {
+    return new RemoteError(
+      `stack ${context.stackName} is not deployed in ${context.region ?? 'this region'}: run \`npx cdk deploy\`, or pass --stack-name or --state-machine-arn`,
+    );
+  }
+  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`)) {
+    return new RemoteError(`access denied: ${message}`);
+  }
+  if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn')
+    return new RemoteError(`no such execution: ${message}`);
+  if (name === 'StateMachineDoesNotExist') return new RemoteError(`no such state machine: ${message}`);
+  if (!name || name === 'Error') return new RemoteError(message);
+  return new RemoteError(`${name}: ${message}`);
+}
