@@ -1,5 +1,6 @@
-import { startMoto } from './moto';
-import { EmulatorProxy, type ProxyOptions } from './proxy';
+import { freePort, startMoto } from './moto';
+import { EmulatorProxy, type LoadedStack, type ProxyOptions } from './proxy';
+import { enableStepFunctionsEngine } from './stepfunctions';
 
 export type { Fault } from './faults';
 export { EmulatorProxy } from './proxy';
@@ -17,6 +18,8 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
   zones?: string[];
   /** Where to report long work (building the guest image). */
   progress?: (line: string) => void;
+  /** A stack to deploy into the emulator, for the Step Functions API to run. */
+  stack?: LoadedStack;
 }
 
 /**
@@ -24,12 +27,16 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
  * with `guests: 'container'`, the guest image ready (built the first time).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const moto = await startMoto();
+  // moto's Step Functions engine calls back on the proxy's port, so the port is chosen first.
+  const port = options.port || (await freePort());
+  const moto = await startMoto({ callbackPort: port });
+  await enableStepFunctionsEngine(moto.url);
   const proxy = new EmulatorProxy({ ...options, motoUrl: moto.url });
   try {
     await proxy.containers?.prepare(options.progress);
-    const url = await proxy.listen(options.port ?? 0);
+    const url = await proxy.listen(port);
     for (const zone of options.zones ?? []) await proxy.seedZone(zone);
+    if (options.stack) await proxy.loadStack(options.stack);
     return {
       url,
       proxy,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released for the child to bind). */
 export function freePort(): Promise<number> {
@@ -22,12 +23,29 @@ export interface MotoServer {
 
 const PYTHON = process.env.LIFECYCLE_PYTHON ?? 'python3';
 
+/** The launcher that applies this project's fixes to moto 5.2.1's Step Functions engine (src/emulator/moto/). */
+const LAUNCHER = path.join(__dirname, 'moto', 'launcher.py');
+
+export interface MotoOptions {
+  /**
+   * The port moto's Step Functions engine sends its own service calls to (Lambda Invoke, nested
+   * executions): the proxy's, so that they come back through it. @default moto's own port
+   */
+  callbackPort?: number;
+  timeoutMs?: number;
+}
+
 /** Starts `moto_server` (Python package moto[server], see requirements-dev.txt) on a free loopback port. */
-export async function startMoto(timeoutMs = 20_000): Promise<MotoServer> {
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
   const port = await freePort();
-  const child: ChildProcess = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(PYTHON, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+    env: {
+      ...process.env,
+      MOTO_ALLOW_NONEXISTENT_REGION: 'true',
+      MOTO_PORT: String(options.callbackPort ?? port),
+    },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -38,8 +56,10 @@ export async function startMoto(timeoutMs = 20_000): Promise<MotoServer> {
     child.once('exit', (code) =>
       reject(
         new Error(
-          `moto_server exited (code ${code}) before it was ready. Is it installed? ` +
-            `Run: python3 -m pip install -r requirements-dev.txt\n${stderr}`,
+          code === 2 && stderr.trim()
+            ? `moto_server refused to start: ${stderr.trim()}`
+            : `moto_server exited (code ${code}) before it was ready. Is it installed? ` +
+                `Run: python3 -m pip install -r requirements-dev.txt\n${stderr}`,
         ),
       ),
     ),

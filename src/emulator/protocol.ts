@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** The AWS service and operation an SDK request is for, read from its wire form. */
 export interface Operation {
-  service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'other';
+  service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'lambda' | 'states' | 'other';
   name: string;
   /** The workflow step that made the call, from the `instance-lifecycle/<step>` user agent its clients send. */
   step?: string;
@@ -12,18 +12,29 @@ export function stepOf(headers: IncomingHttpHeaders): string | undefined {
   return /\binstance-lifecycle\/([A-Za-z]+)/.exec(String(headers['user-agent'] ?? ''))?.[1];
 }
 
+/** The service a SigV4-signed request is for: the scope of its credential (`AKID/date/region/SERVICE/aws4_request`). */
+export function signedService(headers: IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''))?.[1];
+}
+
 export function operationOf(method: string, path: string, headers: IncomingHttpHeaders, body: string): Operation {
   const step = stepOf(headers);
+  const signed = signedService(headers);
   const target = headers['x-amz-target'];
   if (typeof target === 'string' && target.startsWith('AmazonSSM.')) {
     return { service: 'ssm', name: target.slice('AmazonSSM.'.length), step };
   }
-  if (path.startsWith('/2013-04-01/')) return { service: 'route53', name: route53Operation(method, path), step };
-  const action = new URLSearchParams(body).get('Action');
-  if (action) {
-    const auth = String(headers.authorization ?? '');
-    return { service: auth.includes('/iam/') ? 'iam' : 'ec2', name: action, step };
+  if (typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
+    return { service: 'states', name: target.slice('AWSStepFunctions.'.length), step };
   }
+  if (path.startsWith('/2013-04-01/')) return { service: 'route53', name: route53Operation(method, path), step };
+  if (method === 'POST' && /^\/2015-03-31\/functions\/[^/]+\/invocations/.test(path)) {
+    return { service: 'lambda', name: 'Invoke', step };
+  }
+  // Other Query-protocol services (CloudFormation, SNS, STS) and S3 pass through as they are.
+  if (signed && signed !== 'ec2' && signed !== 'iam') return { service: 'other', name: `${signed} ${method}`, step };
+  const action = new URLSearchParams(body).get('Action');
+  if (action) return { service: signed === 'iam' ? 'iam' : 'ec2', name: action, step };
   return { service: 'other', name: `${method} ${path}`, step };
 }
 
@@ -46,10 +57,11 @@ export interface WireResponse {
 /** An error response in the service's own protocol, so the SDK raises a named exception. */
 export function errorResponse(op: Operation, code: string, message: string, status = 400): WireResponse {
   const requestId = `emulator-${Math.random().toString(16).slice(2, 10)}`;
-  if (op.service === 'ssm') {
+  if (op.service === 'ssm' || op.service === 'states' || op.service === 'lambda') {
+    const contentType = op.service === 'states' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     return {
       status,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code },
+      headers: { 'content-type': contentType, 'x-amzn-errortype': code },
       body: JSON.stringify({ __type: code, message }),
     };
   }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeImagesCommand,
@@ -7,14 +8,17 @@ import {
   type Instance,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { type DeployedStack, deployStack } from './cloudformation';
 import { ContainerGuests } from './container-guests';
 import { CAPACITY_REASON, Ec2Rules, type StateReason } from './ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
 import { Guests } from './guests';
+import { LambdaService } from './lambda';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
 import { SsmAgent } from './ssm';
+import { MachineTimings, StatusChangeBridge, type Timings } from './stepfunctions';
 import type { Timeline } from './timeline';
 
 export interface ProxyOptions {
@@ -31,6 +35,18 @@ export interface ProxyOptions {
    * commands, reboots and agent are its own. @default 'simulated'
    */
   guests?: 'simulated' | 'container';
+  /**
+   * How the Step Functions API's machines wait: `fast` (Waits 0 s, Retries their minimum), or
+   * `deployed` (the template's own). @default 'fast'
+   */
+  timings?: Timings;
+}
+
+/** A stack the emulator deploys into moto and keeps deployed across resets. */
+export interface LoadedStack {
+  /** The cloud assembly directory (cdk.out). */
+  outdir: string;
+  stackName: string;
 }
 
 /**
@@ -55,6 +71,16 @@ export class EmulatorProxy {
   private readonly ssm: SsmAgent;
   /** Real guests, with `guests: 'container'`. */
   readonly containers?: ContainerGuests;
+  /** Lambda Invoke, for moto's Step Functions engine and anyone else. */
+  readonly lambda: LambdaService;
+  /** Execution status changes to the account's EventBridge rules. */
+  readonly statusChanges: StatusChangeBridge;
+  /** The timings the Step Functions API's machines run with. */
+  readonly machineTimings: MachineTimings;
+  /** The stack deployed into moto, if any: what `loadStack` did, done again after a reset. */
+  stack?: DeployedStack;
+  private loaded?: LoadedStack;
+  private url = '';
   private readonly ec2Rules: Ec2Rules;
   private server?: Server;
   /** AWS's delays in virtual time (the benchmark); without one, everything is ready at once. */
@@ -73,6 +99,24 @@ export class EmulatorProxy {
       timeline: () => this.timeline,
       runningInstances: (ids) => this.instances(ids),
     });
+    this.lambda = new LambdaService({
+      motoUrl: options.motoUrl,
+      endpoint: () => this.url,
+      // Inside the project, so that the unpacked bundles find its node_modules (the AWS SDK).
+      codeRoot: path.resolve(__dirname, '..', '..', '.emulator', 'lambda'),
+    });
+    this.statusChanges = new StatusChangeBridge(options.motoUrl);
+    this.machineTimings = new MachineTimings(options.motoUrl, options.timings ?? 'fast');
+  }
+
+  /**
+   * Deploys the synthesized stack into moto, as `cdk deploy` would, with moto's Step Functions
+   * engine on: the Step Functions API then runs the machines CloudFormation created.
+   */
+  async loadStack(stack: LoadedStack): Promise<DeployedStack> {
+    this.loaded = stack;
+    this.stack = await deployStack(this.options.motoUrl, stack.outdir, stack.stackName);
+    return this.stack;
   }
 
   /** Every Run Command sent, in order: its document and the lines of its steps. */
@@ -91,7 +135,9 @@ export class EmulatorProxy {
       this.server?.once('error', reject);
       this.server?.listen(port, '127.0.0.1', () => {
         const address = this.server?.address();
-        resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`);
+        this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+        this.statusChanges.start();
+        resolve(this.url);
       });
     });
   }
@@ -103,6 +149,8 @@ export class EmulatorProxy {
       this.server.closeAllConnections();
       this.server.close(() => resolve());
     });
+    await this.statusChanges.stop();
+    await this.lambda.close();
     await this.containers?.close();
   }
 
@@ -122,6 +170,11 @@ export class EmulatorProxy {
     this.launches.clear();
     this.failedLaunches.clear();
     for (const zone of this.zones) await ensureZone(this.options.motoUrl, zone);
+    await this.statusChanges.stop();
+    this.statusChanges.reset();
+    this.machineTimings.reset();
+    if (this.loaded) await this.loadStack(this.loaded);
+    this.statusChanges.start();
   }
 
   state() {
@@ -138,13 +191,19 @@ export class EmulatorProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const body = raw.toString('utf8');
     const path = req.url ?? '/';
     if (path.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', path, body, res);
 
     const op = operationOf(req.method ?? 'GET', path, req.headers, body);
     this.count(op.name);
     if (op.step) this.count(`${op.step} ${op.name}`);
+    // S3, CloudFormation and the rest go to moto byte for byte (an asset upload is a zip).
+    if (op.service === 'other') return this.relay(req, path, raw, res);
+    if (op.service === 'states' && /^Start(Sync)?Execution$/.test(op.name)) {
+      await this.machineTimings.prepare(String(JSON.parse(body || '{}').stateMachineArn ?? ''));
+    }
     const reply = await this.answer(op, req, path, body);
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
@@ -162,6 +221,7 @@ export class EmulatorProxy {
     if (before && !before.after) return this.injected(op, before);
 
     let reply: WireResponse;
+    if (op.name === 'Invoke') return this.lambda.invoke(path, body, req.headers);
     const own = await this.answerOwn(op, site, (rewritten) => this.forward(req, path, rewritten));
     if (own) reply = own;
     else if (op.name === 'RunInstances') reply = await this.runInstances(req, path, body, site);
@@ -195,22 +255,25 @@ export class EmulatorProxy {
     return result;
   }
 
+  private async relay(req: IncomingMessage, path: string, raw: Buffer, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const reply = await fetch(`${this.options.motoUrl}${path}`, {
+      method,
+      headers: forwardedHeaders(req),
+      body: method === 'GET' || method === 'HEAD' ? undefined : raw,
+    });
+    res.writeHead(reply.status, replyHeaders(reply));
+    res.end(Buffer.from(await reply.arrayBuffer()));
+  }
+
   private async forward(req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(key)) headers[key] = value;
-    }
     const method = req.method ?? 'GET';
     const res = await fetch(`${this.options.motoUrl}${path}`, {
       method,
-      headers,
+      headers: forwardedHeaders(req),
       body: method === 'GET' || method === 'HEAD' ? undefined : body,
     });
-    const out: Record<string, string> = {};
-    res.headers.forEach((value, key) => {
-      if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(key)) out[key] = value;
-    });
-    return { status: res.status, headers: out, body: await res.text() };
+    return { status: res.status, headers: replyHeaders(res), body: await res.text() };
   }
 
   /** RunInstances with a ClientToken already used returns the first launch, as EC2 does. */
@@ -376,7 +439,12 @@ export class EmulatorProxy {
     const route = `${method} ${path.replace(/\?.*$/, '')}`;
     switch (route) {
       case 'GET /_emulator/health':
-        return send(200, { ok: true, guests: this.containers ? 'container' : 'simulated' });
+        return send(200, {
+          ok: true,
+          guests: this.containers ? 'container' : 'simulated',
+          stack: this.stack?.stackName,
+          timings: this.machineTimings.mode,
+        });
       case 'GET /_emulator/state':
         return send(200, this.state());
       case 'POST /_emulator/faults': {
@@ -426,4 +494,22 @@ function instanceIdsOf(body: string): string[] {
 /** The change id in a Route 53 ChangeInfo reply, without its `/change/` prefix. */
 function changeIdOf(body: string): string | undefined {
   return /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(body)?.[1];
+}
+
+/** The request's headers for moto: those a hop must not pass on left out. */
+function forwardedHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(key)) headers[key] = value;
+  }
+  return headers;
+}
+
+/** moto's reply headers, less those that describe its own transfer (the body is sent again whole). */
+function replyHeaders(res: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  res.headers.forEach((value, key) => {
+    if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(key)) out[key] = value;
+  });
+  return out;
 }

@@ -1,0 +1,211 @@
+/**
+ * Step Functions' "Execution Status Change" events, for the executions moto's engine runs: the
+ * emulator watches every execution and, when one starts or ends, puts the event AWS would put on
+ * the default bus through the account's own EventBridge rules (moto's Events cannot deliver to a
+ * state machine target: it answers 500). So the clean-up after a stopped or timed-out create runs
+ * through the API too.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { matches, type RuleTarget, type StatusChangeEvent, targetInput } from '../engine/events';
+import { clientConfig, LOCAL_REGION } from './seed';
+
+const ACCOUNT = '123456789012';
+
+/** Turns on moto's ASL engine; it applies to state machines created after it. */
+export async function enableStepFunctionsEngine(motoUrl: string): Promise<void> {
+  const res = await fetch(`${motoUrl}/moto-api/config`, {
+    method: 'POST',
+    body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+  });
+  if (!res.ok) throw new Error(`moto refused the Step Functions engine: ${res.status} ${await res.text()}`);
+}
+
+export class StatusChangeBridge {
+  private readonly sfn: SFNClient;
+  private readonly events: EventBridgeClient;
+  private readonly seen = new Map<string, string>();
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  /** Every event put on the bus, in order. */
+  readonly published: StatusChangeEvent[] = [];
+
+  constructor(
+    motoUrl: string,
+    private readonly intervalMs = 250,
+  ) {
+    this.sfn = new SFNClient(clientConfig(motoUrl));
+    this.events = new EventBridgeClient(clientConfig(motoUrl));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (!this.polling) this.polling = this.poll().finally(() => (this.polling = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.polling;
+  }
+
+  /** Forgets what it saw (an emulator reset). */
+  reset(): void {
+    this.seen.clear();
+    this.published.length = 0;
+  }
+
+  /** One look at every execution: a new status is an event. */
+  async poll(): Promise<void> {
+    try {
+      const machines = (await this.sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
+      for (const machine of machines) {
+        const executions =
+          (
+            await this.sfn.send(
+              new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn, maxResults: 1000 }),
+            )
+          ).executions ?? [];
+        for (const execution of executions) {
+          const arn = execution.executionArn ?? '';
+          const status = execution.status ?? 'RUNNING';
+          if (this.seen.get(arn) === status) continue;
+          this.seen.set(arn, status);
+          await this.publish(arn);
+        }
+      }
+    } catch {
+      // the emulator is being reset or stopped: the next look catches up
+    }
+  }
+
+  private async publish(executionArn: string): Promise<void> {
+    const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const event: StatusChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: ACCOUNT,
+      time: new Date().toISOString(),
+      region: LOCAL_REGION,
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn: d.stateMachineArn ?? '',
+        name: d.name ?? '',
+        status: (d.status ?? 'RUNNING') as StatusChangeEvent['detail']['status'],
+        startDate: d.startDate?.getTime() ?? Date.now(),
+        stopDate: d.stopDate?.getTime() ?? null,
+        input: d.input ?? '{}',
+        inputDetails: { included: true },
+        output: d.output ?? null,
+        outputDetails: d.output === undefined ? null : { included: true },
+        error: d.error ?? null,
+        cause: d.cause ?? null,
+      },
+    };
+    this.published.push(event);
+    const rules = (await this.events.send(new ListRulesCommand({}))).Rules ?? [];
+    for (const rule of rules) {
+      if (rule.State === 'DISABLED' || !rule.EventPattern) continue;
+      if (!matches(JSON.parse(rule.EventPattern), event as unknown as Record<string, unknown>)) continue;
+      const targets = (await this.events.send(new ListTargetsByRuleCommand({ Rule: rule.Name }))).Targets ?? [];
+      for (const target of targets) {
+        if (!target.Arn?.includes(':states:')) continue; // an SNS topic or other target: not modelled
+        const shaped: RuleTarget = {
+          arn: target.Arn,
+          input: target.Input,
+          transformer: target.InputTransformer
+            ? {
+                paths: target.InputTransformer.InputPathsMap ?? {},
+                template: target.InputTransformer.InputTemplate ?? '',
+              }
+            : undefined,
+        };
+        await this.sfn.send(
+          new StartExecutionCommand({ stateMachineArn: target.Arn, input: JSON.stringify(targetInput(shaped, event)) }),
+        );
+      }
+    }
+  }
+}
+
+/** How the emulator's machines wait: `fast` rewrites their Waits and Retries, `deployed` keeps them. */
+export type Timings = 'fast' | 'deployed';
+
+/**
+ * The emulator's fast timings: every Wait waits 0 s and every Retry waits its minimum (1 s, no
+ * backoff, no jitter), so a create takes seconds, not minutes; moto's engine otherwise sleeps them
+ * for real. Retry counts, error names and the states visited stay the template's.
+ */
+export function fastTimings(definition: Record<string, unknown>): Record<string, unknown> {
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit);
+    if (typeof value !== 'object' || value === null) return value;
+    const node = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v)]));
+    if (node.Type === 'Wait') {
+      for (const key of ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath']) delete node[key];
+      node.Seconds = 0;
+    }
+    if (Array.isArray(node.Retry)) {
+      node.Retry = (node.Retry as Array<Record<string, unknown>>).map((r) => {
+        const { JitterStrategy: _jitter, MaxDelaySeconds: _max, ...rest } = r;
+        return { ...rest, IntervalSeconds: 1, BackoffRate: 1 };
+      });
+    }
+    return node;
+  };
+  return visit(definition) as Record<string, unknown>;
+}
+
+/**
+ * Applies fast timings to a state machine before an execution of it starts, whoever created it
+ * (the loaded stack, `cdk deploy`, CreateStateMachine): only moto's copy changes, never a template.
+ */
+export class MachineTimings {
+  private readonly sfn: SFNClient;
+  /** Digests of definitions already fast: a machine updated since is rewritten again. */
+  private readonly fast = new Set<string>();
+
+  constructor(
+    motoUrl: string,
+    readonly mode: Timings,
+  ) {
+    this.sfn = new SFNClient(clientConfig(motoUrl));
+  }
+
+  async prepare(stateMachineArn: string): Promise<void> {
+    if (this.mode !== 'fast' || !stateMachineArn) return;
+    let definition: string;
+    try {
+      definition = (await this.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }))).definition ?? '{}';
+    } catch {
+      return; // no such machine: StartExecution answers for it
+    }
+    if (this.fast.has(digest(definition))) return;
+    const rewritten = JSON.stringify(fastTimings(JSON.parse(definition)));
+    this.fast.add(digest(rewritten));
+    if (rewritten !== definition) {
+      await this.sfn.send(new UpdateStateMachineCommand({ stateMachineArn, definition: rewritten }));
+    }
+  }
+
+  reset(): void {
+    this.fast.clear();
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
