@@ -13,13 +13,13 @@ const TARGET = {
   'stack-name': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
+  endpoint: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const COMMON = {
   ...TARGET,
   local: { type: 'boolean' },
-  endpoint: { type: 'string' },
   guests: { type: 'string' },
   input: { type: 'string' },
   json: { type: 'boolean' },
@@ -31,6 +31,7 @@ const COMMON = {
 export const STATUS_OPTIONS = {
   region: { type: 'string' },
   profile: { type: 'string' },
+  endpoint: { type: 'string' },
   json: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -40,7 +41,7 @@ export const LIST_OPTIONS = { ...TARGET, max: { type: 'string' }, json: { type: 
 
 export const LOGS_OPTIONS = TARGET;
 
-export const DEFAULTS_OPTIONS = { ...TARGET, local: { type: 'boolean' }, endpoint: { type: 'string' } } as const;
+export const DEFAULTS_OPTIONS = { ...TARGET, local: { type: 'boolean' } } as const;
 
 export const CREATE_OPTIONS = {
   ...COMMON,
@@ -78,6 +79,8 @@ export const EMULATOR_OPTIONS = {
   port: { type: 'string' },
   guests: { type: 'string' },
   zone: { type: 'string', multiple: true },
+  timings: { type: 'string' },
+  'no-stack': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -214,6 +217,12 @@ export function destroyInput(v: DestroyValues): Record<string, unknown> {
 export type GuestMode = 'simulated' | 'container';
 
 /** --guests: the emulator's simulated guests (anywhere), or real ones booted as containers (Linux, root). */
+export function timingsOf(value: unknown): 'fast' | 'deployed' {
+  if (value === undefined) return 'fast';
+  if (value === 'fast' || value === 'deployed') return value;
+  throw new UsageError(`--timings ${value}: say fast or deployed`);
+}
+
 export function guestMode(value: unknown): GuestMode {
   if (value === undefined) return 'simulated';
   if (value === 'simulated' || value === 'container') return value;

@@ -1,15 +1,19 @@
 /** The CLI's help texts. The README's CLI reference repeats them; a test keeps the two the same. */
 
+const ENDPOINT = `  --endpoint URL             an endpoint instead of AWS's, e.g. a running 'lifecycle emulator'
+                             (default: AWS_ENDPOINT_URL); there the region defaults to us-east-1`;
+
 const TARGET = `  --stack-name NAME          the deployed stack (default InstanceLifecycle)
   --region REGION            AWS region (default: AWS_REGION, then the profile's)
-  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)`;
+  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)
+${ENDPOINT}`;
 
 const RUN = `  --input FILE               execution input as JSON
   --state-machine-arn ARN    start this state machine instead of the stack's
   --no-wait                  print the execution ARN and return at once
   --json                     print only the execution output
-  --local                    run on this machine against the emulator, no AWS account
-  --endpoint URL             with --local: use this running emulator (see 'lifecycle emulator')
+  --local                    run the machines in-process (the local engine) against the emulator,
+                             a fresh one unless --endpoint names a running one
   --guests simulated|container
                              with --local and no --endpoint: the emulator's guests are simulated
                              (default), or real Debian guests booted with systemd-nspawn (Linux, root)
@@ -24,7 +28,7 @@ Usage:
   lifecycle list    [--max N] [--json]
   lifecycle logs    EXECUTION_ARN
   lifecycle defaults get | set KEY=VALUE...
-  lifecycle emulator [--port N] [--zone ZONE]... [--guests simulated|container]
+  lifecycle emulator [--port N] [--zone ZONE]... [--guests simulated|container] [--timings fast|deployed]
   lifecycle demo    [--hostname web1] [--zone example.internal]
 
 Commands:
@@ -38,7 +42,8 @@ Commands:
   demo       create then destroy a host on a fresh emulator, printing every state
 
 Commands reach the deployed stack (found by its outputs) with the credentials and region of the
-aws CLI; with --local, create, destroy and defaults run against the local emulator instead.
+aws CLI, or the emulator's copy of it with --endpoint URL; with --local, create, destroy and
+defaults run the machines in-process against the emulator instead.
 Run 'lifecycle COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 the execution failed or AWS refused (one line on stderr), 2 bad usage,
 130 stopped following with Ctrl-C (the execution goes on).`;
@@ -93,7 +98,8 @@ the execution's (0 succeeded, 1 failed). Ctrl-C stops following; the execution g
   --no-wait                  print what has happened so far and the status, and return
   --json                     print only the execution output
   --region REGION            AWS region (default: AWS_REGION, then the profile's)
-  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)`;
+  --profile NAME             AWS profile (default: AWS_PROFILE, then the usual chain)
+${ENDPOINT}`;
 
 export const LIST_HELP = `Usage: lifecycle list [--max N] [--json]
 
@@ -122,16 +128,22 @@ values are checked as the workflow checks them before anything is written.
                              recordType, ttl, pollIntervalSeconds, adminUser, sshPublicKey;
                              subnetIds=subnet-1,subnet-2 (the roomiest is used);
                              securityGroupIds=sg-1,sg-2; tags.KEY=VALUE; KEY= removes the key
-  --local                    the defaults of the local emulator (with --endpoint URL)
-  --endpoint URL             the running emulator (see 'lifecycle emulator')
+  --local                    the defaults the local engine uses on the emulator at --endpoint URL
 ${TARGET}`;
 
 export const EMULATOR_HELP = `Usage: lifecycle emulator [--port N] [--zone ZONE]... [--guests simulated|container]
+                          [--timings fast|deployed] [--no-stack]
 
 Runs moto_server behind the project's proxy on 127.0.0.1 until Ctrl-C, seeded with a VPC, two
-subnets and a private hosted zone per --zone (default example.internal). Point other commands at it
-with --local --endpoint URL, or any AWS tool with AWS_ENDPOINT_URL=URL.
+subnets and a private hosted zone per --zone (default example.internal), with the stack deployed
+into it as \`cdk deploy\` deploys it (synthesized first if the sources changed): its state machines
+run on the Step Functions API (moto's engine), its functions answer Lambda Invoke, and
+describe-stacks gives its outputs. Point the CLI at it with --endpoint URL (the Step Functions API)
+or --local --endpoint URL (the local engine), and any AWS tool with AWS_ENDPOINT_URL=URL.
 
+  --timings fast             Waits take 0 s and retries 1 s, on moto's copy only (the default)
+  --timings deployed         the template's own Waits and retry intervals, in real time
+  --no-stack                 deploy nothing: for 'npm run deploy:local' (the cdk CLI) to deploy
   --guests container         every instance is a real Debian guest (systemd, cloud-init) booted
                              with systemd-nspawn: Linux, root; the image is built once and cached
                              under ~/.cache/instance-lifecycle. Ctrl-C stops and removes them all.`;

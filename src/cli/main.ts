@@ -1,12 +1,14 @@
 /**
  * `lifecycle`: create and destroy hosts with the instance-lifecycle state machines, locally or on
- * the deployed stack; the deployed-only commands are in deployed.ts, defaults in defaults.ts.
+ * the deployed stack (or the emulator's copy of it); the deployed stack's commands are in deployed/.
  * Exit codes: 0 success, 1 the execution failed, 2 bad usage, 130 stopped following.
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { STACK_ID } from '../../lib/app';
 import { type Emulator, startEmulator } from '../emulator';
 import { containersUnavailable } from '../emulator/container-guests';
+import type { LoadedStack } from '../emulator/proxy';
 import { clientConfig, ensureZone } from '../emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../engine/local-engine';
 import { synthesize, synthIsCurrent } from '../engine/synth';
@@ -21,6 +23,7 @@ import {
   type GuestMode,
   guestMode,
   parse,
+  timingsOf,
   UsageError,
 } from './args';
 import { defaultsCommand } from './defaults';
@@ -134,7 +137,7 @@ async function workflowCommand(action: 'create' | 'destroy', argv: string[], io:
       : destroyInput(v as ReturnType<typeof parse<typeof DESTROY_OPTIONS>>);
   const workflow: Workflow = 'hostnames' in input ? (action === 'create' ? 'createFleet' : 'destroyFleet') : action;
   if (!v.local) {
-    if (v.endpoint || v.verbose || v.guests) throw new UsageError('--endpoint, --verbose and --guests go with --local');
+    if (v.verbose || v.guests) throw new UsageError('--verbose and --guests go with --local');
     const aws = clientsFor(v);
     const stateMachineArn =
       v['state-machine-arn'] ?? (await machineOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME, workflow));
@@ -170,13 +173,34 @@ async function emulatorCommand(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${v.port}: not a port`);
   const zones = (v.zone as string[] | undefined) ?? ['example.internal'];
   const guests = guestMode(v.guests);
+  const timings = timingsOf(v.timings);
   if (guests === 'container') refuseWithoutContainers();
-  const emulator = await startEmulator({ port, zones, guests, progress: (line) => io.err(line) });
-  io.out(`AWS_ENDPOINT_URL=${emulator.url}`);
+  let stack: LoadedStack | undefined;
+  if (!v['no-stack']) {
+    if (!synthIsCurrent()) io.err('synthesizing the stack into cdk.out (the sources changed)...');
+    stack = { outdir: synthesize().outdir, stackName: STACK_ID };
+  }
+  const started = Date.now();
+  const emulator = await startEmulator({ port, zones, guests, timings, stack, progress: (line) => io.err(line) });
+  const url = emulator.url;
+  io.out(`AWS_ENDPOINT_URL=${url}`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  io.err(`emulator ready in ${seconds} s: zones ${zones.join(', ')}${guests === 'container' ? ', real guests' : ''}`);
   io.err(
-    `emulator ready with zones ${zones.join(', ')}${guests === 'container' ? ', real guests' : ''}; Ctrl-C to stop`,
+    timings === 'fast'
+      ? "  timings: fast (Waits 0 s, retries 1 s apart; --timings deployed keeps the template's)"
+      : "  timings: deployed (the template's Waits and retry intervals, in real time)",
   );
-  io.err(`  lifecycle create --hostname web1 --zone ${zones[0]} --local --endpoint ${emulator.url}`);
+  if (stack) {
+    io.err(`  stack ${stack.stackName} deployed: its state machines run on the Step Functions API`);
+    io.err(`  lifecycle create --hostname web1 --zone ${zones[0]} --endpoint ${url}`);
+    io.err(`  lifecycle create --hostname web1 --zone ${zones[0]} --local --endpoint ${url}   (the local engine)`);
+    io.err(`  aws --endpoint-url ${url} cloudformation describe-stacks --stack-name ${stack.stackName}`);
+  } else {
+    io.err('  no stack deployed: npm run deploy:local -- --endpoint ' + url);
+    io.err(`  lifecycle create --hostname web1 --zone ${zones[0]} --local --endpoint ${url}   (the local engine)`);
+  }
+  io.err('Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

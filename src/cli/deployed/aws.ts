@@ -7,6 +7,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/seed';
 
 export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
 
@@ -16,6 +17,8 @@ export interface Aws {
   logs: CloudWatchLogsClient;
   ssm: SSMClient;
   region?: string;
+  /** Where the clients go instead of AWS's own endpoints. */
+  endpoint?: string;
 }
 
 /** A failure to reach the deployment, said in one line. */
@@ -26,24 +29,46 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * The clients. With an endpoint (`--endpoint`, or AWS_ENDPOINT_URL as the SDK reads it), such as a
+ * running `lifecycle emulator`, the region defaults to the emulator's and, when the environment
+ * names no credentials, the emulator's are used: a laptop without an AWS account reaches it as is.
+ */
 export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  const config = { region: options.region, endpoint: options.endpoint };
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  const envRegion = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = options.region ?? envRegion ?? (endpoint ? LOCAL_REGION : undefined);
+  const anonymous = endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  const config = {
+    region,
+    endpoint: options.endpoint,
+    ...(anonymous ? { credentials: LOCAL_CREDENTIALS } : {}),
+  };
   return {
     sfn: new SFNClient(config),
     cfn: new CloudFormationClient(config),
     logs: new CloudWatchLogsClient(config),
     ssm: new SSMClient(config),
-    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    region,
+    endpoint,
   };
 }
 
 /** The SDK's errors as one line an operator can act on. */
-export function explain(error: unknown, context: { stackName?: string; region?: string } = {}): Error {
-  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
+export function explain(
+  error: unknown,
+  context: { stackName?: string; region?: string; endpoint?: string } = {},
+): Error {
+  const e = error as Error & { $metadata?: { httpStatusCode?: number }; code?: string; cause?: { code?: string } };
   const name = e?.name ?? '';
   const message = e?.message ?? String(error);
   if (e instanceof RemoteError) return e;
+  if ([e?.code, e?.cause?.code].includes('ECONNREFUSED')) {
+    return new RemoteError(
+      `nothing answers at ${context.endpoint ?? 'the endpoint'}: is \`lifecycle emulator\` running there?`,
+    );
+  }
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message)) {
     return new RemoteError('no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`');
   }

@@ -8,10 +8,10 @@ import { type Aws, awsClients, DEFAULT_STACK_NAME } from './aws';
 import { type Followed, failureReport, follow, recentExecutions } from './executions';
 import { deploymentOf } from './stack';
 
-type Target = { 'stack-name'?: string; region?: string; profile?: string };
+type Target = { 'stack-name'?: string; region?: string; profile?: string; endpoint?: string };
 
 export function clientsFor(v: Target): Aws {
-  return awsClients({ region: v.region, profile: v.profile });
+  return awsClients({ region: v.region, profile: v.profile, endpoint: v.endpoint });
 }
 
 /** Prints the execution as it goes; Ctrl-C stops following and leaves it running. */

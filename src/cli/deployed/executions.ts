@@ -23,7 +23,7 @@ export async function startExecution(aws: Aws, stateMachineArn: string, name: st
     const out = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     return out.executionArn ?? '';
   } catch (error) {
-    throw explain(error);
+    throw explain(error, { endpoint: aws.endpoint });
   }
 }
 
@@ -80,7 +80,7 @@ export async function follow(aws: Aws, executionArn: string, options: FollowOpti
       if (options.signal?.aborted) return { status: 'RUNNING', executionArn };
     }
   } catch (error) {
-    throw explain(error);
+    throw explain(error, { endpoint: aws.endpoint });
   }
 }
 
@@ -118,7 +118,7 @@ export async function recentExecutions(aws: Aws, deployment: Deployment, max: nu
     );
     return rows.sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0)).slice(0, max);
   } catch (error) {
-    throw explain(error);
+    throw explain(error, { endpoint: aws.endpoint });
   }
 }
 
@@ -178,7 +178,7 @@ export async function failureReport(aws: Aws, executionArn: string, stackName: s
     } while (nextToken && report.lines.length < 1000);
     return report;
   } catch (error) {
-    throw explain(error, { stackName, region: aws.region });
+    throw explain(error, { stackName, region: aws.region, endpoint: aws.endpoint });
   }
 }
 

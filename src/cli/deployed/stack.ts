@@ -33,7 +33,7 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
       defaultsParameter: outputs.DefaultsParameterName,
     };
   } catch (error) {
-    throw explain(error, { stackName, region: aws.region });
+    throw explain(error, { stackName, region: aws.region, endpoint: aws.endpoint });
   }
 }
 
