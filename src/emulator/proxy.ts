@@ -105,8 +105,8 @@ export class EmulatorProxy {
       // Inside the project, so that the unpacked bundles find its node_modules (the AWS SDK).
       codeRoot: path.resolve(__dirname, '..', '..', '.emulator', 'lambda'),
     });
-    this.statusChanges = new StatusChangeBridge(options.motoUrl);
     this.machineTimings = new MachineTimings(options.motoUrl, options.timings ?? 'fast');
+    this.statusChanges = new StatusChangeBridge(options.motoUrl, (arn) => this.machineTimings.prepare(arn));
   }
 
   /**

@@ -39,8 +39,13 @@ export class StatusChangeBridge {
   /** Every event put on the bus, in order. */
   readonly published: StatusChangeEvent[] = [];
 
+  /**
+   * @param beforeStart what the emulator does before any StartExecution (its timings), since the
+   * executions the rules start go to moto directly.
+   */
   constructor(
     motoUrl: string,
+    private readonly beforeStart: (stateMachineArn: string) => Promise<void> = async () => {},
     private readonly intervalMs = 250,
   ) {
     this.sfn = new SFNClient(clientConfig(motoUrl));
@@ -133,6 +138,7 @@ export class StatusChangeBridge {
               }
             : undefined,
         };
+        await this.beforeStart(target.Arn);
         await this.sfn.send(
           new StartExecutionCommand({ stateMachineArn: target.Arn, input: JSON.stringify(targetInput(shaped, event)) }),
         );

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { DescribeInstancesCommand, EC2Client, type Instance, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   ChangeResourceRecordSetsCommand,
@@ -7,20 +8,31 @@ import {
 } from '@aws-sdk/client-route-53';
 import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
 import { type Emulator, type Fault, startEmulator } from '../../src/emulator';
+import { ApiEngine } from '../../src/emulator/executions';
 import { clientConfig, ensureZone } from '../../src/emulator/seed';
 import { LocalEngine } from '../../src/engine/local-engine';
 import { TEMPLATE_PATH } from './deployment';
 
 export const ZONE = 'example.internal';
+export const STACK_NAME = path.basename(TEMPLATE_PATH, '.template.json');
 
-/** One emulator and one local engine per test file; `reset()` between tests. */
+/**
+ * One emulator and one local engine per test file; `reset()` between tests. With `stack`, the
+ * synthesized stack is deployed into the emulator too, and `api` runs its machines on moto's
+ * engine through the Step Functions API.
+ */
 export class Harness {
   emulator!: Emulator;
   engine!: LocalEngine;
+  api!: ApiEngine;
 
-  async start(): Promise<void> {
-    this.emulator = await startEmulator({ zones: [ZONE] });
+  async start(options: { stack?: boolean } = {}): Promise<void> {
+    this.emulator = await startEmulator({
+      zones: [ZONE],
+      stack: options.stack ? { outdir: path.dirname(TEMPLATE_PATH), stackName: STACK_NAME } : undefined,
+    });
     this.engine = new LocalEngine({ endpoint: this.emulator.url, templatePath: TEMPLATE_PATH, retryMs: 1 });
+    this.api = new ApiEngine(this.emulator.url, () => this.emulator.proxy.stack);
   }
 
   async stop(): Promise<void> {

@@ -36,13 +36,14 @@ export class RemoteError extends Error {
  */
 export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
-  const envRegion = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  const region = options.region ?? envRegion ?? (endpoint ? LOCAL_REGION : undefined);
+  // An empty variable is an unset one, as the SDK and the aws CLI treat it.
+  const endpoint = options.endpoint || process.env.AWS_ENDPOINT_URL || undefined;
+  const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+  const region = options.region || envRegion || (endpoint ? LOCAL_REGION : undefined);
   const anonymous = endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
   const config = {
     region,
-    endpoint: options.endpoint,
+    endpoint,
     ...(anonymous ? { credentials: LOCAL_CREDENTIALS } : {}),
   };
   return {

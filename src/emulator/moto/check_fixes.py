@@ -357,6 +357,21 @@ def scenario_cloudformation_state_machines() -> None:
     expect(not left, f"state machines left after DeleteStack: {left}")
 
 
+def scenario_stop_execution_error_cause() -> None:
+    """StopExecution with an error and a cause, of an execution waiting in a Wait state."""
+    client = sfn()
+    arn = machine(client, "stoppable", single("Sleep", {"Type": "Wait", "Seconds": 60, "End": True}))
+    execution_arn = start(client, arn, name="stopped")
+    client.stop_execution(executionArn=execution_arn, error="Operator", cause="stopped by hand")
+    description = finished(client, execution_arn)
+    expect(
+        description["status"] == "ABORTED"
+        and description.get("error") == "Operator"
+        and description.get("cause") == "stopped by hand",
+        f"the stopped execution is {outcome(description)}; AWS keeps StopExecution's error and cause",
+    )
+
+
 SCENARIOS: dict[str, Callable[[], None]] = {
     "deepcopy_without_executions": scenario_deepcopy_without_executions,
     "definite_jsonpath": scenario_definite_jsonpath,
@@ -365,6 +380,7 @@ SCENARIOS: dict[str, Callable[[], None]] = {
     "sfn_start_execution_integration": scenario_sfn_start_execution_integration,
     "generated_execution_name": scenario_generated_execution_name,
     "cloudformation_state_machines": scenario_cloudformation_state_machines,
+    "stop_execution_error_cause": scenario_stop_execution_error_cause,
 }
 assert list(SCENARIOS) == [name for name, _ in fixes.FIXES], "one scenario per fix, in FIXES order"
 

@@ -1,7 +1,7 @@
 """Fixes for the Step Functions engine of moto 5.2.1 (``moto/stepfunctions/parser``).
 
 moto runs state machines with a port of LocalStack's ASL interpreter when it is configured with
-``{"stepfunctions": {"execute_state_machine": true}}``. Seven of its behaviours break this project's
+``{"stepfunctions": {"execute_state_machine": true}}``. Eight of its behaviours break this project's
 workflows or differ from AWS; each is corrected here by one small, independent monkeypatch that
 wraps or narrowly overrides moto's code (no moto code is copied).
 
@@ -450,6 +450,65 @@ def apply_cloudformation_state_machines() -> None:
     models.stepfunctions_backends = _ExecutingBackends()  # type: ignore[assignment]
 
 
+# --------------------------------------------------------------------------------------------
+# 8. StopExecution's error and cause.
+# --------------------------------------------------------------------------------------------
+
+
+def apply_stop_execution_error_cause() -> None:
+    """StopExecution's ``error`` and ``cause`` must be the stopped execution's.
+
+    What goes wrong in 5.2.1: ``StepFunctionResponse.stop_execution``
+    (``moto/stepfunctions/responses.py``) reads only ``executionArn``, and
+    ``StateMachine.stop_execution`` (``moto/stepfunctions/models.py``) stops the execution with
+    ``error=""`` and ``cause=""``. DescribeExecution then reports an ABORTED execution without the
+    error and cause the caller gave, and the "Execution Status Change" event carries none: on AWS
+    both carry them (an operator's reason, or ``States.Aborted`` from a fleet stopping a child).
+
+    The engine's ``BaseExecutionWorkerCommunication._reflect_execution_status``
+    (``moto/stepfunctions/parser/backend/execution.py``) then drops them too: for a
+    ``ProgramStopped`` it sets only the status.
+
+    Fix: a replacement of the response handler that finds the execution as ``DescribeExecution``
+    does (the same validation and ``ExecutionDoesNotExist``) and stops it with the request's
+    ``error`` and ``cause``, and a wrapper of ``_reflect_execution_status`` that copies a stopped
+    program's error and cause to the execution; what the engine does on a stop is unchanged.
+
+    Upstream: not known to be fixed upstream.
+    """
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if _is_patched(StepFunctionResponse.__dict__["stop_execution"]):
+        return
+
+    def stop_execution(self: Any) -> Any:
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        if execution.status == "RUNNING":
+            execution.stop(stop_date=utcnow(), error=self._get_param("error"), cause=self._get_param("cause"))
+        return ActionResult({"stopDate": execution.stop_date})
+
+    StepFunctionResponse.stop_execution = _mark(stop_execution, "stop_execution_error_cause")
+
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    @functools.wraps(original)
+    def _reflect_execution_status(self: Any) -> None:
+        original(self)
+        stopped = self.execution.exec_worker.env.program_state()
+        if isinstance(stopped, ProgramStopped):
+            self.execution.error = stopped.error
+            self.execution.cause = stopped.cause
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = _mark(
+        _reflect_execution_status, "stop_execution_error_cause"
+    )
+
+
 FIXES: list[tuple[str, Callable[[], None]]] = [
     ("deepcopy_without_executions", apply_deepcopy_without_executions),
     ("definite_jsonpath", apply_definite_jsonpath),
@@ -458,6 +517,7 @@ FIXES: list[tuple[str, Callable[[], None]]] = [
     ("sfn_start_execution_integration", apply_sfn_start_execution_integration),
     ("generated_execution_name", apply_generated_execution_name),
     ("cloudformation_state_machines", apply_cloudformation_state_machines),
+    ("stop_execution_error_cause", apply_stop_execution_error_cause),
 ]
 
 
