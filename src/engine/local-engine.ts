@@ -10,7 +10,7 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from './asl-library';
 import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
 import { followEvents, type RawEvent } from './event-log';
@@ -47,6 +47,8 @@ export interface RunOptions {
   hooks?: RunHooks;
   /** Seconds before the execution times out, instead of its definition's TimeoutSeconds (a test's fraction of a second). */
   timeoutSeconds?: number;
+  /** The execution's name. @default one like the CLI's, `create-web1-20261127T101500Z-3fa2c1` */
+  name?: string;
 }
 
 /** A started execution: its ARN, its end, and StopExecution. */
@@ -167,11 +169,13 @@ export class LocalEngine {
 
   private childRunner(child: Workflow, run: Run): (event: unknown) => Promise<unknown> {
     return async (parameters: unknown) => {
-      const input = (parameters as { Input?: { hostname?: string } }).Input;
+      const { Input: input, Name: name } = parameters as { Input?: { hostname?: string }; Name?: string };
       // A child's states are reported too, named after the host they are for: `web2/SetHostname`.
       const prefix = input?.hostname ?? child;
       const onStep = run.onStep;
+      // As startExecution.sync:2 does: without a Name, Step Functions names the child with a UUID.
       const execution = this.start(child, JSON.parse(JSON.stringify(input ?? {})), {
+        name: name ?? randomUUID(),
         onStep: onStep && ((event) => onStep({ ...event, name: `${prefix}/${event.name}` })),
       });
       run.children.add(execution);
@@ -238,7 +242,7 @@ export class LocalEngine {
         `another local engine in this process points the AWS SDK at ${process.env.AWS_ENDPOINT_URL}, not ${this.options.endpoint}`,
       );
     }
-    const name = executionName(workflow, (input ?? {}) as Record<string, unknown>);
+    const name = options.name ?? executionName(workflow, (input ?? {}) as Record<string, unknown>);
     const machineArn = this.deployment.machineArns[workflow];
     const executionId = `${machineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const run: Run = { inflight: new Set(), children: new Set(), onStep: options.onStep };
