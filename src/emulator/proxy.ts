@@ -131,6 +131,10 @@ export class EmulatorProxy {
         res.end(`emulator proxy error: ${error.stack ?? error.message}`);
       });
     });
+    // Node closes an idle connection after 5 s, and a client that reuses it at that moment gets
+    // ECONNRESET and retries: an extra call no AWS endpoint would cause. AWS keeps them open longer.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     return new Promise((resolve, reject) => {
       this.server?.once('error', reject);
       this.server?.listen(port, '127.0.0.1', () => {

@@ -5,7 +5,7 @@
  * state machine target: it answers 500). So the clean-up after a stopped or timed-out create runs
  * through the API too.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
@@ -64,6 +64,34 @@ export class StatusChangeBridge {
     await this.polling;
   }
 
+  /**
+   * Resolves once no execution runs and every end has been published and acted on: what a run set
+   * off (a clean-up) has ended too.
+   */
+  async settled(timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      await this.polling;
+      const executions = await this.executions();
+      const done = executions.every((e) => e.status !== 'RUNNING' && this.seen.get(e.executionArn ?? '') === e.status);
+      if (done) return;
+      if (Date.now() > end) throw new Error(`executions still running after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async executions() {
+    const machines = (await this.sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
+    const all = [];
+    for (const machine of machines) {
+      const out = await this.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn, maxResults: 1000 }),
+      );
+      all.push(...(out.executions ?? []));
+    }
+    return all;
+  }
+
   /** Forgets what it saw (an emulator reset). */
   reset(): void {
     this.seen.clear();
@@ -73,21 +101,13 @@ export class StatusChangeBridge {
   /** One look at every execution: a new status is an event. */
   async poll(): Promise<void> {
     try {
-      const machines = (await this.sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
-      for (const machine of machines) {
-        const executions =
-          (
-            await this.sfn.send(
-              new ListExecutionsCommand({ stateMachineArn: machine.stateMachineArn, maxResults: 1000 }),
-            )
-          ).executions ?? [];
-        for (const execution of executions) {
-          const arn = execution.executionArn ?? '';
-          const status = execution.status ?? 'RUNNING';
-          if (this.seen.get(arn) === status) continue;
-          this.seen.set(arn, status);
-          await this.publish(arn);
-        }
+      for (const execution of await this.executions()) {
+        const arn = execution.executionArn ?? '';
+        const status = execution.status ?? 'RUNNING';
+        if (this.seen.get(arn) === status) continue;
+        // Marked seen once its rules have been acted on: an error here is retried by the next look.
+        await this.publish(arn);
+        this.seen.set(arn, status);
       }
     } catch {
       // the emulator is being reset or stopped: the next look catches up
@@ -98,7 +118,8 @@ export class StatusChangeBridge {
     const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
     const event: StatusChangeEvent = {
       version: '0',
-      id: randomUUID(),
+      // One id per execution and status: published again after an error, it starts nothing twice.
+      id: stableUuid(`${executionArn} ${d.status}`),
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
       account: ACCOUNT,
@@ -139,9 +160,19 @@ export class StatusChangeBridge {
             : undefined,
         };
         await this.beforeStart(target.Arn);
-        await this.sfn.send(
-          new StartExecutionCommand({ stateMachineArn: target.Arn, input: JSON.stringify(targetInput(shaped, event)) }),
-        );
+        // Named after the event, so that a StartExecution retried by the SDK (a response lost on a
+        // reused connection) starts one execution, not two: Step Functions dedupes by name and input.
+        try {
+          await this.sfn.send(
+            new StartExecutionCommand({
+              stateMachineArn: target.Arn,
+              name: event.id,
+              input: JSON.stringify(targetInput(shaped, event)),
+            }),
+          );
+        } catch (error) {
+          if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+        }
       }
     }
   }
@@ -210,6 +241,12 @@ export class MachineTimings {
   reset(): void {
     this.fast.clear();
   }
+}
+
+/** A UUID-shaped id that is the same for the same text. */
+function stableUuid(text: string): string {
+  const h = digest(text);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function digest(text: string): string {
