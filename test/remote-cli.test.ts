@@ -1,7 +1,9 @@
 /**
  * `lifecycle` against a deployed stack: CloudFormation, Step Functions, CloudWatch Logs and SSM
- * mocked with aws-sdk-client-mock, executions replayed from recorded history fixtures (success,
- * failure, still running). No test reaches AWS.
+ * mocked with aws-sdk-client-mock, executions replayed from the histories `npm run
+ * record-histories` recorded from the emulator's Step Functions API (test/fixtures: success with a
+ * retry, a failure inside the nested Parallel, still running, a destroy). No test reaches AWS; the
+ * same commands against the emulator's API are in test/api.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +26,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { failingTask } from '../src/cli/deployed/executions';
 import { HistoryReader } from '../src/cli/deployed/history';
 import { main } from '../src/cli/main';
+import { allStates } from '../src/engine/template';
 import { executionName } from '../src/engine/types';
+import { definitions } from './support/deployment';
 
 const sfn = mockClient(SFNClient);
 const cfn = mockClient(CloudFormationClient);
@@ -37,12 +41,19 @@ const EXECUTION =
   'arn:aws:states:eu-west-1:123456789012:execution:CreateVmStateMachineABC:create-web1-20261127T101500Z-3fa2c1';
 
 interface Fixture {
+  recorded: string;
   execution: Record<string, string>;
   events: Array<HistoryEvent & { timestamp: string }>;
 }
 
+const FIXTURES = ['create-succeeded', 'create-failed', 'create-running', 'destroy-succeeded'];
+
+function rawFixture(name: string): Fixture {
+  return JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `history-${name}.json`), 'utf8')) as Fixture;
+}
+
 function fixture(name: string) {
-  const raw = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `history-${name}.json`), 'utf8')) as Fixture;
+  const raw = rawFixture(name);
   const date = (s?: string) => (s ? new Date(s) : undefined);
   return {
     execution: { ...raw.execution, startDate: date(raw.execution.startDate), stopDate: date(raw.execution.stopDate) },
@@ -104,9 +115,10 @@ describe('create and destroy against the stack', () => {
       dnsZone: 'example.internal',
       tags: { team: 'infra' },
     });
-    expect(out).toMatch(/^ {2}ValidateInput\s+Task\s+Succeeded\s+0\.\d\d s$/m);
+    expect(out).toMatch(/^ {2}ValidateInput\s+Task\s+Succeeded\s+\d+\.\d\d s$/m);
     expect(out).toMatch(/^ {2}LaunchInstance\s+Task\s+Retried\s+[\d.]+ s {2}RequestLimitExceeded$/m);
-    expect(out).toMatch(/^ {2}WaitUntilRebooted \(wait\)\s+Wait\s+Succeeded\s+5\.\d\d s$/m);
+    expect(out).toMatch(/^ {2}WaitUntilRebooted \(wait\)\s+Wait\s+Succeeded\s+\d+\.\d\d s$/m);
+    expect(out).toMatch(/^ {2}HostAndDns\s+Parallel\s+Succeeded/m);
     expect(out).toMatch(/^ {2}Provision\s+Parallel\s+Succeeded/m);
     expect(out).toContain('"fqdn": "web1.example.internal"');
   });
@@ -127,10 +139,14 @@ describe('create and destroy against the stack', () => {
     const { code, out, err } = await run('create', '--hostname', 'web1', '--zone', 'example.internal');
     expect(code).toBe(1);
     expect(out).toMatch(/^ {2}WaitForHostname\s+Task\s+Failed\s+[\d.]+ s {2}CommandFailed$/m);
+    // The failure inside the nested Parallel: the inner one failed, the outer one caught it.
+    expect(out).toMatch(/^ {2}HostAndDns\s+Parallel\s+Failed\s+[\d.]+ s {2}CommandFailed$/m);
+    expect(out).toMatch(/^ {2}Provision\s+Parallel\s+Caught\s+[\d.]+ s {2}CommandFailed$/m);
+    expect(out).not.toMatch(/Provision\s+Parallel\s+Succeeded/);
     expect(out).toMatch(/^ {2}RollBack\s+Task\s+Succeeded/m);
     expect(out).toMatch(/^ {2}CreateFailed\s+Fail\s+Failed/m);
-    expect(err).toContain(
-      'CreateVmStateMachineABC failed: CommandFailed: command 4f1c ended Failed: hostnamectl: disk full',
+    expect(err).toMatch(
+      /CreateVmStateMachineABC failed: CommandFailed: command [\w-]+ ended Failed: injected command failure/,
     );
     expect(err).toContain(`lifecycle logs ${EXECUTION}`);
   });
@@ -142,7 +158,9 @@ describe('create and destroy against the stack', () => {
 
     replay('create-succeeded');
     const json = await run('create', '--hostname', 'web1', '--zone', 'example.internal', '--json');
-    expect(JSON.parse(json.out)).toMatchObject({ instanceId: 'i-0123456789abcdef0' });
+    const recorded = JSON.parse(rawFixture('create-succeeded').execution.output);
+    expect(JSON.parse(json.out)).toEqual(recorded);
+    expect(recorded).toMatchObject({ fqdn: 'web1.example.internal', instanceId: expect.stringMatching(/^i-/) });
   });
 });
 
@@ -153,7 +171,8 @@ describe('status, list and logs', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^ {2}WaitUntilRunning\?\s+Choice\s+Succeeded/m);
     expect(out).toMatch(/^ {2}WaitUntilManaged\s+Task\s+Succeeded/m);
-    expect(out).not.toMatch(/WaitUntilManaged\?/);
+    // Still polling the agent: nothing after it has run.
+    expect(out).not.toMatch(/SetHostname/);
     expect(err).toContain(`lifecycle status ${EXECUTION}`);
   });
 
@@ -232,7 +251,7 @@ describe('status, list and logs', () => {
     logs.on(FilterLogEventsCommand).resolves({ events: [{ message: `${line}\n` }] });
     const { code, out } = await run('logs', EXECUTION);
     expect(code).toBe(1);
-    expect(out).toContain('FAILED: CommandFailed: command 4f1c ended Failed: hostnamectl: disk full');
+    expect(out).toMatch(/FAILED: CommandFailed: command [\w-]+ ended Failed: injected command failure/);
     expect(out).toContain('failed step: WaitForHostname (log group InstanceLifecycle-StepsWaitForHostnameLogs1A2B-x9)');
     expect(out).toContain(line);
     expect(logs.commandCalls(FilterLogEventsCommand)[0].args[0].input).toMatchObject({
@@ -344,7 +363,10 @@ test('history reading: retries, catches and failures, each state once', () => {
   const lines = steps.map((s) => `${s.name}:${s.status}`);
   expect(lines.filter((l) => l === 'ValidateInput:Succeeded')).toHaveLength(1);
   expect(lines).toContain('LaunchInstance:Retried');
-  expect(lines.indexOf('WaitForHostname:Failed')).toBeLessThan(lines.indexOf('RollBack:Succeeded'));
+  expect(lines.indexOf('WaitForHostname:Failed')).toBeLessThan(lines.indexOf('HostAndDns:Failed'));
+  expect(lines.indexOf('HostAndDns:Failed')).toBeLessThan(lines.indexOf('Provision:Caught'));
+  expect(lines.indexOf('Provision:Caught')).toBeLessThan(lines.indexOf('RollBack:Succeeded'));
+  expect(lines).not.toContain('Provision:Succeeded');
   expect(lines[lines.length - 1]).toBe('CreateFailed:Failed');
   expect(failingTask(events)).toBe('WaitForHostname');
 });
@@ -353,4 +375,19 @@ test('execution names are readable and within Step Functions limits', () => {
   const name = executionName('create', { hostname: 'web1' }, new Date(Date.UTC(2026, 10, 27, 10, 15)));
   expect(name).toMatch(/^create-web1-20261127T101500Z-[0-9a-f]{6}$/);
   expect(executionName('destroy', { hostname: 'a'.repeat(63) }).length).toBeLessThanOrEqual(80);
+});
+
+test.each(FIXTURES)('fixture %s is a recorded history of states the current definitions have', (name) => {
+  const raw = rawFixture(name);
+  expect(raw.recorded).toMatch(/^by npm run record-histories, from the emulator's Step Functions API/);
+  const workflow = name.startsWith('create') ? 'create' : 'destroy';
+  const known = new Set(allStates(definitions()[workflow]).map(([state]) => state));
+  const entered = raw.events.flatMap((e) =>
+    e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : [],
+  );
+  expect(entered.length).toBeGreaterThan(5);
+  expect(entered.filter((state) => !known.has(state))).toEqual([]);
+  // What a Lambda-ARN task records on AWS, not the TaskScheduled of a service integration.
+  expect(raw.events.some((e) => e.type === 'LambdaFunctionScheduled')).toBe(true);
+  expect(raw.events.some((e) => e.type === 'TaskScheduled')).toBe(false);
 });

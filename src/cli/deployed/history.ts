@@ -26,6 +26,8 @@ interface Open {
   type: string;
   entered: number;
   failure?: { error?: string; cause?: string };
+  /** A Parallel or Map whose own *StateFailed event has come: what fails next is the one around it. */
+  failed?: boolean;
 }
 
 function detailsOf(event: HistoryEvent): { error?: string; cause?: string } {
@@ -112,12 +114,14 @@ export class HistoryReader {
       return [retried];
     }
     if (type === 'ParallelStateFailed' || type === 'MapStateFailed') {
-      // The innermost open Parallel (or Map) failed; the branch states still open end with it.
+      // The innermost open Parallel (or Map) that has not failed yet failed: with nested ones, an
+      // inner one fails first, then the one around it. The states still open inside end with it.
       const kind = type === 'ParallelStateFailed' ? 'Parallel' : 'Map';
-      const [parallelId, parallel] = [...this.open].reverse().find(([, s]) => s.type === kind) ?? [];
+      const [parallelId, parallel] = [...this.open].reverse().find(([, s]) => s.type === kind && !s.failed) ?? [];
       if (parallelId === undefined || !parallel) return [];
       const inner = [...this.open].filter(([id]) => id > parallelId);
       for (const [id] of inner) this.open.delete(id);
+      parallel.failed = true;
       parallel.failure = inner.find(([, s]) => s.failure)?.[1].failure ?? detailsOf(event);
       return inner.map(([, s]) => this.line(s, 'Failed', at, s.failure));
     }
