@@ -29,7 +29,8 @@ interface Recording {
 const RECORDINGS: Recording[] = [
   {
     name: 'create-succeeded',
-    about: 'a create that succeeds after LaunchInstance is throttled once and the agent takes three polls to come Online',
+    about:
+      'a create that succeeds after LaunchInstance is throttled once and the agent takes three polls to come Online',
     workflow: 'create',
     input: { hostname: 'web1', dnsZone: ZONE, tags: { team: 'infra' } },
     faults: [
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
       const description = await api.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
       save(r.name, r.about, description, events);
       if (running && r.runningAs) {
-        save(r.runningAs, `${r.about}: its history while WaitUntilManaged was still polling`, running.execution, running.events);
+        save(
+          r.runningAs,
+          `${r.about}: its history while WaitUntilManaged was still polling`,
+          running.execution,
+          running.events,
+        );
       }
       process.stdout.write(`${r.name}: ${result.status}, ${events.length} events\n`);
     }

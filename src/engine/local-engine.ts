@@ -10,9 +10,9 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StateMachine } from './asl-library';
 import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
+import { StateMachine } from './asl-library';
 import { followEvents, type RawEvent } from './event-log';
 import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
 import { taskError } from './lambda-error';
