@@ -17,10 +17,9 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { assetsBucket } from './lambda';
-import { clientConfig, LOCAL_REGION } from './seed';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './seed';
 import { zipDirectory } from './zip';
 
-export const LOCAL_ACCOUNT_ID = '123456789012';
 /** The CDK bootstrap's version parameter, which a synthesized template checks. */
 const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
 

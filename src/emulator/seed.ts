@@ -2,6 +2,8 @@ import { CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand, EC2Client }
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 
 export const LOCAL_REGION = 'us-east-1';
+/** The account moto answers for. */
+export const LOCAL_ACCOUNT_ID = '123456789012';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' };
 const NETWORK_TAG = 'instance-lifecycle-local';
 

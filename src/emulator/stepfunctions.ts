@@ -17,9 +17,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { matches, type RuleTarget, type StatusChangeEvent, targetInput } from '../engine/events';
-import { clientConfig, LOCAL_REGION } from './seed';
-
-const ACCOUNT = '123456789012';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './seed';
 
 /** Turns on moto's ASL engine; it applies to state machines created after it. */
 export async function enableStepFunctionsEngine(motoUrl: string): Promise<void> {
@@ -122,7 +120,7 @@ export class StatusChangeBridge {
       id: stableUuid(`${executionArn} ${d.status}`),
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
-      account: ACCOUNT,
+      account: LOCAL_ACCOUNT_ID,
       time: new Date().toISOString(),
       region: LOCAL_REGION,
       resources: [executionArn],
