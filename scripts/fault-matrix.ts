@@ -1,5 +1,5 @@
 /**
- * `npm run faults`: runs every cell of the fault matrix (test/support/fault-matrix.ts), the same
+ * `npm run faults`: runs every cell of the fault matrix (src/harness/fault-matrix.ts), the same
  * cells the tests assert, and prints what each saw as a Markdown table: outcome, calls the fault
  * hit, Step Functions retries, instances and records left, and what a rerun did.
  *
@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { synthesize } from '../src/engine/synth';
-import { Harness } from '../test/support/emulator';
+import { Harness } from '../src/harness';
 import {
   CREATE_CASES,
   DESTROY_CASES,
@@ -17,7 +17,7 @@ import {
   type Observation,
   promised,
   runCase,
-} from '../test/support/fault-matrix';
+} from '../src/harness/fault-matrix';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
 

@@ -11,7 +11,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
-import { Harness, STACK_NAME, ZONE } from './support/emulator';
+import { Harness, STACK_NAME, ZONE } from '../src/harness';
 
 const run = promisify(execFile);
 const h = new Harness();

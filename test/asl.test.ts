@@ -5,7 +5,7 @@ import { DESTROY_POLL_BOUNDS } from '../lib/destroy-vm-workflow';
 import { EXPECTED_LATENCY } from '../lib/expected-latency';
 import { worstCaseSeconds } from '../lib/worst-case';
 import { type AslDefinition, type AslState, taskStates } from '../src/engine/template';
-import { definitions, template } from './support/deployment';
+import { definitions, template } from '../src/harness/deployment';
 
 const { create, destroy, cleanUp } = definitions();
 const provision = create.States.Provision.Branches?.[0] as AslDefinition;

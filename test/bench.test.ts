@@ -6,7 +6,7 @@
 import { REFERENCE_PROFILE, type SimulatedRun, simulate } from '../src/bench/measure';
 import type { StepEvent } from '../src/engine/local-engine';
 import { allStates } from '../src/engine/template';
-import { Harness, ZONE } from './support/emulator';
+import { Harness, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

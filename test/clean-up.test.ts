@@ -6,7 +6,7 @@
  * local engine, the emulator.
  */
 import type { StepEvent } from '../src/engine/types';
-import { Harness, ZONE } from './support/emulator';
+import { Harness, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

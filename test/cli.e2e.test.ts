@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DeleteParameterCommand, DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
-import { Harness, tag, ZONE } from './support/emulator';
+import { Harness, tag, ZONE } from '../src/harness';
 
 const CLI = path.join(PROJECT_ROOT, 'cli', 'lifecycle.js');
 

@@ -16,7 +16,7 @@ import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../la
 import { readableCause } from '../src/cli/output';
 import { clientConfig } from '../src/emulator/seed';
 import type { ExecutionResult, StepEvent } from '../src/engine/local-engine';
-import { Harness, tag, ZONE } from './support/emulator';
+import { Harness, tag, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

@@ -5,7 +5,7 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-
 import { readableCause } from '../src/cli/output';
 import { clientConfig, ensureZone } from '../src/emulator/seed';
 import type { ExecutionResult } from '../src/engine/local-engine';
-import { Harness, ZONE } from './support/emulator';
+import { Harness, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

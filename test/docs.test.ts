@@ -5,7 +5,7 @@ import { COMMAND_HELP, HELP, withCliReference } from '../src/cli/help';
 import { main } from '../src/cli/main';
 import { DIAGRAMS, describeCondition, diagramPage, mermaidOf } from '../src/docs/diagram';
 import { PROJECT_ROOT } from '../src/engine/synth';
-import { definitions } from './support/deployment';
+import { definitions } from '../src/harness/deployment';
 
 test.each(DIAGRAMS.map((d) => [d.file, d] as const))('%s is up to date (npm run docs)', (_file, diagram) => {
   const expected = diagramPage(diagram.title, diagram.description, definitions()[diagram.workflow]);

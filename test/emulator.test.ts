@@ -20,7 +20,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../src/emulator/seed';
-import { Harness } from './support/emulator';
+import { Harness } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

@@ -4,8 +4,8 @@
  */
 
 import { readableCause } from '../src/cli/output';
-import { definitions } from './support/deployment';
-import { Harness, ZONE } from './support/emulator';
+import { definitions } from '../src/harness/deployment';
+import { Harness, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

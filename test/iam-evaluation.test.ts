@@ -13,7 +13,7 @@ import { Template as Assertions } from 'aws-cdk-lib/assertions';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { cdkContext } from '../src/engine/synth';
 import { resolveIntrinsics, type Template } from '../src/engine/template';
-import { template as deployedTemplate, TEMPLATE_PATH } from './support/deployment';
+import { template as deployedTemplate, TEMPLATE_PATH } from '../src/harness/deployment';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';

@@ -3,7 +3,7 @@
  * "start" again without thinking, proven against the emulator with the real state machines.
  */
 import { EXECUTION_TAG } from '../lambdas/lib/contract';
-import { Harness, tag, ZONE } from './support/emulator';
+import { Harness, tag, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());

@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { cdkContext } from '../src/engine/synth';
-import { template as deployedTemplate, TEMPLATE_PATH } from './support/deployment';
+import { template as deployedTemplate, TEMPLATE_PATH } from '../src/harness/deployment';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 /** The parts of template resources these tests read. */

@@ -10,7 +10,7 @@ import { defineApp } from '../lib/app';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import type { StepEvent } from '../src/engine/local-engine';
 import { cdkContext } from '../src/engine/synth';
-import { Harness, ZONE } from './support/emulator';
+import { Harness, ZONE } from '../src/harness';
 
 describe('every step logs JSON lines that carry the execution and the step', () => {
   const h = new Harness();

@@ -18,7 +18,7 @@
 import type { Fault } from '../src/emulator';
 import type { Workflow } from '../src/engine/template';
 import type { ExecutionResult } from '../src/engine/types';
-import { Harness, ZONE } from './support/emulator';
+import { Harness, ZONE } from '../src/harness';
 
 type Engine = 'local' | 'api';
 

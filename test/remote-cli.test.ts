@@ -28,7 +28,7 @@ import { HistoryReader } from '../src/cli/deployed/history';
 import { main } from '../src/cli/main';
 import { allStates } from '../src/engine/template';
 import { executionName } from '../src/engine/types';
-import { definitions } from './support/deployment';
+import { definitions } from '../src/harness/deployment';
 
 const sfn = mockClient(SFNClient);
 const cfn = mockClient(CloudFormationClient);

@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { cdkContext } from '../src/engine/synth';
 import { allStates, definitionOf } from '../src/engine/template';
-import { TEMPLATE_PATH } from './support/deployment';
+import { TEMPLATE_PATH } from '../src/harness/deployment';
 
 function build(props: ConstructorParameters<typeof InstanceLifecycleStack>[2] = {}) {
   const app = new App({ context: cdkContext() });

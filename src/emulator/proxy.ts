@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type DeployedStack, deployStack } from './cloudformation';
 import { ContainerGuests } from './container-guests';
+import { control } from './control';
 import { CAPACITY_REASON, Ec2Rules, type StateReason } from './ec2';
 import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
 import { Guests } from './guests';
@@ -198,7 +199,7 @@ export class EmulatorProxy {
     const raw = Buffer.concat(chunks);
     const body = raw.toString('utf8');
     const path = req.url ?? '/';
-    if (path.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', path, body, res);
+    if (path.startsWith('/_emulator/')) return control(this, req.method ?? 'GET', path, body, res);
 
     const op = operationOf(req.method ?? 'GET', path, req.headers, body);
     this.count(op.name);
@@ -433,43 +434,6 @@ export class EmulatorProxy {
   private async defaultHostname(instanceId: string): Promise<string> {
     const [instance] = await this.instances([instanceId]);
     return (instance?.PrivateDnsName ?? instanceId).replace(/\.ec2\.internal$/, '.ec2.internal');
-  }
-
-  private async control(method: string, path: string, body: string, res: ServerResponse): Promise<void> {
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(payload));
-    };
-    const route = `${method} ${path.replace(/\?.*$/, '')}`;
-    switch (route) {
-      case 'GET /_emulator/health':
-        return send(200, {
-          ok: true,
-          guests: this.containers ? 'container' : 'simulated',
-          stack: this.stack?.stackName,
-          timings: this.machineTimings.mode,
-        });
-      case 'GET /_emulator/state':
-        return send(200, this.state());
-      case 'POST /_emulator/faults': {
-        const request = JSON.parse(body || '[]') as Fault[] | { faults: Fault[]; seed?: number };
-        if (Array.isArray(request)) this.faults.set(request);
-        else this.faults.set(request.faults, request.seed);
-        return send(200, this.faults.list());
-      }
-      case 'DELETE /_emulator/faults':
-        this.faults.clear();
-        return send(200, []);
-      case 'POST /_emulator/reset':
-        await this.reset();
-        return send(200, { ok: true });
-      case 'POST /_emulator/zones': {
-        const { name } = JSON.parse(body) as { name: string };
-        return send(200, { name, zoneId: await this.seedZone(name) });
-      }
-      default:
-        return send(404, { error: `no emulator route ${route}` });
-    }
   }
 }
 

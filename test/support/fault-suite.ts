@@ -1,5 +1,5 @@
-import { Harness } from './emulator';
-import { type FaultCase, promised, runCase } from './fault-matrix';
+import { Harness } from '../../src/harness';
+import { type FaultCase, promised, runCase } from '../../src/harness/fault-matrix';
 
 /**
  * Asserts each cell of the fault matrix given: the outcome the workflow promises, with the fault

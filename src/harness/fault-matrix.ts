@@ -4,10 +4,10 @@
  * error and leaves nothing behind; destroy either finishes, or fails and finishes when run again.
  * test/faults-*.test.ts assert every cell; `npm run faults` prints the matrix with what each cell saw.
  */
-import type { Fault } from '../../src/emulator';
-import type { StepEvent } from '../../src/engine/local-engine';
-import type { Harness } from './emulator';
-import { ZONE } from './emulator';
+import type { Fault } from '../emulator';
+import type { StepEvent } from '../engine/local-engine';
+import type { Harness } from '.';
+import { ZONE } from '.';
 
 export interface FaultCase {
   workflow: 'create' | 'destroy';

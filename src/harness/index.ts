@@ -7,10 +7,10 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
-import { type Emulator, type Fault, startEmulator } from '../../src/emulator';
-import { ApiEngine } from '../../src/emulator/executions';
-import { clientConfig, ensureZone } from '../../src/emulator/seed';
-import { LocalEngine } from '../../src/engine/local-engine';
+import { type Emulator, type Fault, startEmulator } from '../emulator';
+import { ApiEngine } from '../emulator/executions';
+import { clientConfig, ensureZone } from '../emulator/seed';
+import { LocalEngine } from '../engine/local-engine';
 import { TEMPLATE_PATH } from './deployment';
 
 export const ZONE = 'example.internal';

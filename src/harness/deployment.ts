@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../../src/engine/synth';
-import { type AslDefinition, loadDeployment, type Template, type Workflow } from '../../src/engine/template';
+import { PROJECT_ROOT } from '../engine/synth';
+import { type AslDefinition, loadDeployment, type Template, type Workflow } from '../engine/template';
 
 export const TEMPLATE_PATH =
   process.env.LIFECYCLE_TEMPLATE ?? path.join(PROJECT_ROOT, 'cdk.out', 'InstanceLifecycle.template.json');
