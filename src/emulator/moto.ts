@@ -45,6 +45,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       ...process.env,
       MOTO_ALLOW_NONEXISTENT_REGION: 'true',
       MOTO_PORT: String(options.callbackPort ?? port),
+      // The launcher exits when this process is gone, however it ended (SIGKILL included).
+      LIFECYCLE_PARENT_PID: String(process.pid),
     },
   });
   let stderr = '';

@@ -9,6 +9,9 @@ takes the arguments of, and starts the server exactly as, ``python3 -m moto.serv
    exit status 2;
 2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``).
 
+With ``LIFECYCLE_PARENT_PID`` set, it exits as soon as that process is gone, however the parent
+ended (a SIGKILL included): an emulator never outlives the command that started it.
+
 Step Functions executes state machines once a client POSTs
 ``{"stepfunctions": {"execute_state_machine": true}}`` to ``/moto-api/config``. Its Task states
 call back into this server at ``http://localhost:$MOTO_PORT``; moto sets MOTO_PORT to ``-p`` when
@@ -19,10 +22,30 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixes  # noqa: E402
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit this process once ``parent`` no longer exists (or has been replaced, re-parenting us)."""
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     fixes.apply_all()
+    parent = os.environ.get("LIFECYCLE_PARENT_PID")
+    if parent:
+        _exit_with_parent(int(parent))
 
     from moto.server import main as moto_server_main
 

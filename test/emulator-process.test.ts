@@ -1,0 +1,63 @@
+/**
+ * `lifecycle emulator` as a process: however it ends (SIGTERM, or killed outright), moto_server,
+ * its child, does not outlive it.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../src/engine/synth';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `lifecycle emulator --no-stack`; resolves with its pid and its moto_server's once it is ready. */
+async function emulator(): Promise<{ pid: number; moto: number; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'cli', 'lifecycle.js'), 'emulator', '--no-stack'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      if (err.includes('Ctrl-C to stop')) resolve();
+    });
+    child.on('close', () => reject(new Error(`the emulator exited before it was ready: ${err}`)));
+  });
+  const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' });
+  const moto = children
+    .split('\n')
+    .filter((line) => line.includes('launcher.py'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
+  if (!moto) throw new Error(`no moto_server under the emulator: ${children}`);
+  return { pid: child.pid ?? 0, moto, exited };
+}
+
+async function gone(pid: number, withinMs: number): Promise<boolean> {
+  const end = Date.now() + withinMs;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return !alive(pid);
+}
+
+test('SIGTERM stops the emulator and its moto_server, exit 0', async () => {
+  const e = await emulator();
+  process.kill(e.pid, 'SIGTERM');
+  expect(await e.exited).toBe(0);
+  expect(await gone(e.moto, 5_000)).toBe(true);
+}, 60_000);
+
+test('an emulator killed outright (SIGKILL) leaves no moto_server behind', async () => {
+  const e = await emulator();
+  process.kill(e.pid, 'SIGKILL');
+  await e.exited;
+  expect(await gone(e.moto, 5_000)).toBe(true);
+}, 60_000);
