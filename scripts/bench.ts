@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--json] [--running 18] [--agent-online 45] [--dns-in-sync 30] [--run-command 2]
  *                    [--agent-after-reboot 40] [--terminated 30] [--lambda-ms 100]
- *                    [--init-runs 10] [--wall-runs 5] [--compare-sdk-bundled]
+ *                    [--init-runs 10] [--wall-runs 5] [--start-runs 3] [--compare-sdk-bundled]
  *
  * 1. One create and one destroy of the synthesized state machines on the local engine, with AWS's
  *    delays (the reference profile, or the flags) and every Wait in virtual time: simulated
@@ -12,11 +12,14 @@
  * 2. Each Lambda bundle: its size, and its cold-start initialisation (median of fresh processes),
  *    with the AWS SDK's own share; with --compare-sdk-bundled, the same for each step built with
  *    the SDK inside its bundle instead of taken from the Lambda runtime.
- * 3. The local engine's wall time for one create and one destroy at zero latency (median).
+ * 3. Wall time for one create and one destroy at zero latency on each engine: the local engine and
+ *    moto's behind the Step Functions API (the emulator's fast timings) (medians), and the time the
+ *    emulator takes to start with the stack deployed (median of --start-runs).
  *
  * Progress goes to stderr; the table (or, with --json, one JSON object) to stdout. Exit code 0
  * when it ran, 1 when a run failed, 2 on bad flags. Missed targets are reported, not fatal.
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type BundleFigures,
@@ -35,6 +38,7 @@ import {
 } from '../src/bench/measure';
 import { readableCause } from '../src/cli/output';
 import { startEmulator } from '../src/emulator';
+import { ApiEngine } from '../src/emulator/executions';
 import { LocalEngine } from '../src/engine/local-engine';
 import { synthesize } from '../src/engine/synth';
 import type { LambdaBundle } from '../src/engine/template';
@@ -65,7 +69,7 @@ function usage(problem: string): never {
   console.error(`${problem}
 usage: npm run bench -- [--json] [--running S] [--agent-online S] [--dns-in-sync S] [--run-command S]
                         [--agent-after-reboot S] [--terminated S] [--lambda-ms MS] [--init-runs N] [--wall-runs N]
-                        [--compare-sdk-bundled]
+                        [--start-runs N] [--compare-sdk-bundled]
 Seconds are whole or decimal, from 0; the defaults are the reference profile.`);
   process.exit(2);
 }
@@ -76,6 +80,7 @@ function parse() {
       json: { type: 'boolean', default: false },
       'init-runs': { type: 'string', default: '10' },
       'wall-runs': { type: 'string', default: '5' },
+      'start-runs': { type: 'string', default: '3' },
       'compare-sdk-bundled': { type: 'boolean', default: false },
       ...Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
@@ -92,11 +97,14 @@ function parse() {
   const wallRuns = Number(values['wall-runs']);
   if (!Number.isInteger(initRuns) || initRuns < 1) usage('--init-runs must be a whole number from 1');
   if (!Number.isInteger(wallRuns) || wallRuns < 1) usage('--wall-runs must be a whole number from 1');
+  const startRuns = Number(values['start-runs']);
+  if (!Number.isInteger(startRuns) || startRuns < 1) usage('--start-runs must be a whole number from 1');
   return {
     json: Boolean(values.json),
     profile,
     initRuns,
     wallRuns,
+    startRuns,
     compareSdkBundled: Boolean(values['compare-sdk-bundled']),
   };
 }
@@ -110,14 +118,26 @@ function failed(run: SimulatedRun | { result: SimulatedRun['result'] }, what: st
 }
 
 async function main(): Promise<void> {
-  const { json, profile, initRuns, wallRuns, compareSdkBundled } = parse();
+  const { json, profile, initRuns, wallRuns, startRuns, compareSdkBundled } = parse();
   const started = Date.now();
   progress('synthesizing the app…');
-  const { templatePath } = synthesize();
-  progress('starting the emulator…');
-  const emulator = await startEmulator({ zones: [ZONE] });
+  const { templatePath, outdir } = synthesize();
+  const stack = { outdir, stackName: path.basename(templatePath, '.template.json') };
+  const starts: number[] = [];
+  for (let i = 2; i <= startRuns; i++) {
+    progress(`starting the emulator with the stack deployed ${i - 1}/${startRuns}…`);
+    const t0 = performance.now();
+    const e = await startEmulator({ zones: [ZONE], stack });
+    starts.push(performance.now() - t0);
+    await e.stop();
+  }
+  progress(`starting the emulator with the stack deployed ${startRuns}/${startRuns}…`);
+  const t0 = performance.now();
+  const emulator = await startEmulator({ zones: [ZONE], stack });
+  starts.push(performance.now() - t0);
   let simulated: { create: SimulatedRun; destroy: SimulatedRun };
   const wall: { create: number[]; destroy: number[] } = { create: [], destroy: [] };
+  const apiWall: { create: number[]; destroy: number[] } = { create: [], destroy: [] };
   const unique = new Map<string, LambdaBundle>();
   try {
     const engine = new LocalEngine({ endpoint: emulator.url, templatePath });
@@ -143,6 +163,17 @@ async function main(): Promise<void> {
         const result = await engine.run(workflow, hostInput);
         wall[workflow].push(performance.now() - t0);
         if (result.status !== 'SUCCEEDED') failed({ result }, `the zero-latency ${workflow}`);
+      }
+    }
+    const api = new ApiEngine(emulator.url, () => emulator.proxy.stack, 50);
+    for (let i = 1; i <= wallRuns; i++) {
+      progress(`moto's engine through the Step Functions API: create and destroy ${i}/${wallRuns}…`);
+      const hostInput = { hostname: `api${i}`, dnsZone: ZONE };
+      for (const workflow of ['create', 'destroy'] as const) {
+        const t0 = performance.now();
+        const result = await api.run(workflow, hostInput);
+        apiWall[workflow].push(performance.now() - t0);
+        if (result.status !== 'SUCCEEDED') failed({ result }, `the ${workflow} through the API`);
       }
     }
   } finally {
@@ -175,6 +206,8 @@ async function main(): Promise<void> {
     bundles: bundles.map((b) => ({ ...b, initMs: round(b.initMs, 1), sdkInitMs: round(b.sdkInitMs, 1) })),
     sdkBundled: sdkBundled?.map((b) => ({ ...b, initMs: round(b.initMs, 1) })),
     localWallMs: { create: Math.round(median(wall.create)), destroy: Math.round(median(wall.destroy)) },
+    apiWallMs: { create: Math.round(median(apiWall.create)), destroy: Math.round(median(apiWall.destroy)) },
+    emulatorStartMs: Math.round(median(starts)),
     targets: targetsOf(simulated.create, simulated.destroy, bundles),
     benchSeconds: round((Date.now() - started) / 1000, 1),
   };
@@ -240,6 +273,8 @@ function table(
     bundles: BundleFigures[];
     sdkBundled?: SdkBundledFigures[];
     localWallMs: { create: number; destroy: number };
+    apiWallMs: { create: number; destroy: number };
+    emulatorStartMs: number;
     targets: Array<{ target: string; measured: string; met: boolean }>;
     benchSeconds: number;
   },
@@ -288,6 +323,8 @@ function table(
   lines.push(
     '',
     `local engine, zero latency (median): create ${report.localWallMs.create} ms, destroy ${report.localWallMs.destroy} ms`,
+    `moto's engine via the Step Functions API, fast timings (median): create ${report.apiWallMs.create} ms, destroy ${report.apiWallMs.destroy} ms`,
+    `emulator start with the stack deployed (median): ${report.emulatorStartMs} ms`,
     '',
     '| target | measured | met |',
     '|---|---|---|',

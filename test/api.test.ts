@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -19,10 +21,20 @@ beforeAll(() => h.start({ stack: true }));
 afterAll(() => h.stop());
 beforeEach(() => h.reset());
 
+/**
+ * A `sleep` first on the PATH that sleeps a tenth of what it is asked: the README's loop polls every
+ * 10 s, and a create here takes seconds. The script itself runs as written.
+ */
+const SHIMS = mkdtempSync(path.join(tmpdir(), 'lifecycle-shims-'));
+writeFileSync(path.join(SHIMS, 'sleep'), '#!/bin/sh\nexec /bin/sleep "$(awk "BEGIN { print $1 / 10 }")"\n', {
+  mode: 0o755,
+});
+afterAll(() => rmSync(SHIMS, { recursive: true, force: true }));
+
 /** The environment a CI job has, pointed at the emulator: only the endpoint is new. */
 function ciEnvironment(): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH,
+    PATH: `${SHIMS}:${process.env.PATH}`,
     HOME: process.env.HOME,
     AWS_ENDPOINT_URL: h.url,
     AWS_DEFAULT_REGION: 'us-east-1',
@@ -89,6 +101,34 @@ test('lifecycle create, status, logs and destroy without --local run through the
   expect(destroyed.stdout).toMatch(/RemoveDns\s+Task\s+Succeeded/);
   expect(await h.host('web2')).toMatchObject({ live: [], records: [] });
 }, 120_000);
+
+test('lifecycle status --endpoint follows an execution the API started, to its end', async () => {
+  // The agent takes a few polls to come Online: the execution is still running when status starts.
+  h.faults([{ kind: 'agent-offline', operation: 'DescribeInstanceInformation', step: 'WaitUntilManaged', times: 8 }]);
+  const execution = await h.api.start('create', { hostname: 'web4', dnsZone: ZONE });
+  const status = await lifecycle('status', execution.executionArn);
+  expect(status).toMatchObject({ stderr: '' });
+  expect(status.stdout.match(/^ {2}ValidateInput\s/gm)).toHaveLength(1);
+  expect(status.stdout).toMatch(/^ {2}WaitUntilManaged\s+Task\s+Succeeded/m);
+  expect(status.stdout).toMatch(/^ {2}WaitUntilRebooted\s+Task\s+Succeeded/m);
+  expect(status.stdout).toContain('"fqdn": "web4.example.internal"');
+  expect((await execution.result).status).toBe('SUCCEEDED');
+}, 90_000);
+
+test('boto3 finds the machine through describe-stacks and runs it', async () => {
+  const script = `
+import boto3, json, time
+cfn = boto3.client("cloudformation")
+outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName="InstanceLifecycle")["Stacks"][0]["Outputs"]}
+sfn = boto3.client("stepfunctions")
+arn = sfn.start_execution(stateMachineArn=outputs["DestroyVmStateMachineArn"], input=json.dumps({"hostname": "nobody", "dnsZone": "example.internal"}))["executionArn"]
+while (d := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+    time.sleep(0.2)
+print(json.dumps({"status": d["status"], "error": d.get("error")}))
+`;
+  const out = await run('python3', ['-c', script], { env: ciEnvironment(), timeout: 60_000 });
+  expect(JSON.parse(out.stdout)).toEqual({ status: 'FAILED', error: 'HostNotFound' });
+}, 60_000);
 
 test("a failed create's step logs reach the function's log group, and lifecycle logs shows them", async () => {
   await h.seedHost('taken');

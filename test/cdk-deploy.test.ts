@@ -15,8 +15,8 @@ import type { DeployedStack } from '../src/emulator/cloudformation';
 import { ApiEngine } from '../src/emulator/executions';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
-import { TEMPLATE_PATH } from '../src/harness/deployment';
 import { Harness, STACK_NAME, ZONE } from '../src/harness';
+import { TEMPLATE_PATH } from '../src/harness/deployment';
 
 const run = promisify(execFile);
 const h = new Harness();

@@ -158,7 +158,7 @@ test('a fleet stopped mid-way stops its hosts, and each host is cleaned up', asy
   const hostsEnded = h.engine.events.filter(
     (e) =>
       e.detail.stateMachineArn === h.engine.deployment.machineArns.create &&
-      /^create-app[12]-/.test(e.detail.name) &&
+      /"hostname":"app[12]"/.test(e.detail.input) &&
       e.detail.status !== 'RUNNING',
   );
   expect(hostsEnded.map((e) => e.detail.status)).toEqual(['ABORTED', 'ABORTED']);

@@ -4,8 +4,8 @@
  */
 
 import { readableCause } from '../src/cli/output';
-import { definitions } from '../src/harness/deployment';
 import { Harness, ZONE } from '../src/harness';
+import { definitions } from '../src/harness/deployment';
 
 const h = new Harness();
 beforeAll(() => h.start());

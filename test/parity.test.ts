@@ -12,8 +12,8 @@
  * - moto's `States.ALL` also catches `States.Runtime`; no scenario here raises one.
  * - moto writes the LambdaFunctionSucceeded output as Python's json.dumps spells it (`", "`);
  *   the values are the same.
- * - Retries on moto sleep their IntervalSeconds for real (1 s with the emulator's fast timings);
- *   the local engine's `retryMs` is 1 ms. Only wall time differs.
+ * - Waits and retry intervals: both engines skip them here (the emulator's fast timings, the local
+ *   engine's `retryMs` of 1 ms); only wall time would differ.
  */
 import type { Fault } from '../src/emulator';
 import type { Workflow } from '../src/engine/template';

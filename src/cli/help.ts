@@ -141,7 +141,7 @@ run on the Step Functions API (moto's engine), its functions answer Lambda Invok
 describe-stacks gives its outputs. Point the CLI at it with --endpoint URL (the Step Functions API)
 or --local --endpoint URL (the local engine), and any AWS tool with AWS_ENDPOINT_URL=URL.
 
-  --timings fast             Waits take 0 s and retries 1 s, on moto's copy only (the default)
+  --timings fast             Waits take 0 s and retries none, on moto's copy only (the default)
   --timings deployed         the template's own Waits and retry intervals, in real time
   --no-stack                 deploy nothing: for 'npm run deploy:local' (the cdk CLI) to deploy
   --guests container         every instance is a real Debian guest (systemd, cloud-init) booted

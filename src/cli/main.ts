@@ -188,7 +188,7 @@ async function emulatorCommand(argv: string[], io: Io): Promise<number> {
   io.err(`emulator ready in ${seconds} s: zones ${zones.join(', ')}${guests === 'container' ? ', real guests' : ''}`);
   io.err(
     timings === 'fast'
-      ? "  timings: fast (Waits 0 s, retries 1 s apart; --timings deployed keeps the template's)"
+      ? "  timings: fast (Waits 0 s, retries at once; --timings deployed keeps the template's)"
       : "  timings: deployed (the template's Waits and retry intervals, in real time)",
   );
   if (stack) {

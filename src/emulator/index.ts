@@ -29,7 +29,7 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   // moto's Step Functions engine calls back on the proxy's port, so the port is chosen first.
   const port = options.port || (await freePort());
-  const moto = await startMoto({ callbackPort: port });
+  const moto = await startMoto({ callbackPort: port, timings: options.timings ?? 'fast' });
   await enableStepFunctionsEngine(moto.url);
   const proxy = new EmulatorProxy({ ...options, motoUrl: moto.url });
   try {

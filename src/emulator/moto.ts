@@ -32,6 +32,8 @@ export interface MotoOptions {
    * executions): the proxy's, so that they come back through it. @default moto's own port
    */
   callbackPort?: number;
+  /** With `fast`, moto's engine does not sleep between Retry attempts. @default 'deployed' */
+  timings?: 'fast' | 'deployed';
   timeoutMs?: number;
 }
 
@@ -47,6 +49,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       MOTO_PORT: String(options.callbackPort ?? port),
       // The launcher exits when this process is gone, however it ended (SIGKILL included).
       LIFECYCLE_PARENT_PID: String(process.pid),
+      ...(options.timings === 'fast' ? { LIFECYCLE_FAST_RETRIES: '1' } : {}),
     },
   });
   let stderr = '';

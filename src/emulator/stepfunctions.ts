@@ -180,9 +180,9 @@ export class StatusChangeBridge {
 export type Timings = 'fast' | 'deployed';
 
 /**
- * The emulator's fast timings: every Wait waits 0 s and every Retry waits its minimum (1 s, no
- * backoff, no jitter), so a create takes seconds, not minutes; moto's engine otherwise sleeps them
- * for real. Retry counts, error names and the states visited stay the template's.
+ * The emulator's fast timings: every Wait waits 0 s, so a create takes seconds, not minutes (the
+ * launcher also stops moto's engine sleeping between Retry attempts: LIFECYCLE_FAST_RETRIES). Retry
+ * counts, error names and the states visited stay the template's.
  */
 export function fastTimings(definition: Record<string, unknown>): Record<string, unknown> {
   const visit = (value: unknown): unknown => {
@@ -192,12 +192,6 @@ export function fastTimings(definition: Record<string, unknown>): Record<string,
     if (node.Type === 'Wait') {
       for (const key of ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath']) delete node[key];
       node.Seconds = 0;
-    }
-    if (Array.isArray(node.Retry)) {
-      node.Retry = (node.Retry as Array<Record<string, unknown>>).map((r) => {
-        const { JitterStrategy: _jitter, MaxDelaySeconds: _max, ...rest } = r;
-        return { ...rest, IntervalSeconds: 1, BackoffRate: 1 };
-      });
     }
     return node;
   };

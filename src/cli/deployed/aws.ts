@@ -74,6 +74,11 @@ export function explain(
     return new RemoteError('no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`');
   }
   if (/Region is missing/i.test(message)) return new RemoteError('no AWS region: set AWS_REGION or pass --region');
+  if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName && context.endpoint) {
+    return new RemoteError(
+      `stack ${context.stackName} is not deployed at ${context.endpoint}: start \`lifecycle emulator\` without --no-stack, run \`npm run deploy:local -- --endpoint ${context.endpoint}\`, or add --local for the local engine`,
+    );
+  }
   if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName) {
     return new RemoteError(
       `stack ${context.stackName} is not deployed in ${context.region ?? 'this region'}: run \`npx cdk deploy\`, or pass --stack-name or --state-machine-arn`,

@@ -9,6 +9,10 @@ takes the arguments of, and starts the server exactly as, ``python3 -m moto.serv
    exit status 2;
 2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``).
 
+With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine does not sleep
+between Retry attempts: attempts, error names and outcomes stay the definition's, only the wait
+goes, as the emulator's fast timings make every Wait state wait 0 s.
+
 With ``LIFECYCLE_PARENT_PID`` set, it exits as soon as that process is gone, however the parent
 ended (a SIGKILL included): an emulator never outlives the command that started it.
 
@@ -48,6 +52,23 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+class _NoSleep:
+    """``time`` for moto's retrier: the same module, with ``sleep`` returning at once."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(_seconds: float) -> None:
+        return None
+
+
+def _fast_retries() -> None:
+    import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_decl
+
+    retrier_decl.time = _NoSleep()  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
     installed = fixes.installed_moto_version()
     if installed != fixes.MOTO_VERSION:
@@ -59,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     fixes.apply_all()
+    if os.environ.get("LIFECYCLE_FAST_RETRIES"):
+        _fast_retries()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
         _exit_with_parent(int(parent))
