@@ -2,9 +2,9 @@
 
     python3 src/emulator/moto/check_fixes.py
 
-For every fix in ``fixes.FIXES`` it runs that fix's scenario twice, each in a fresh Python process
-(the fixes are monkeypatches, so a process holds exactly the set it applied): once with every fix
-but that one, once with all of them. Scenarios run in-process against moto's executing Step
+For every fix in ``fixes.FIXES`` it runs that fix's scenario in a fresh Python process with every
+fix but that one (the fixes are monkeypatches, so a process holds exactly the set it applied), and
+every scenario once more in one process with all of them. Scenarios run in-process against moto's executing Step
 Functions backend (``mock_aws`` with ``execute_state_machine``), with Pass, Parallel, Map, Fail and
 Choice states and nested ``states:startExecution.sync:2`` only. It prints one JSON object:
 
@@ -14,7 +14,8 @@ and exits 0 only when every fix is proven: its scenario fails without it and pas
 
     python3 src/emulator/moto/check_fixes.py --scenario NAME [--without FIX]
 
-runs one scenario in this process and prints ``{"result": "ok" | "<failure>"}``.
+runs one scenario in this process and prints ``{"result": "ok" | "<failure>"}``; ``--scenario all``
+runs every scenario with every fix and prints ``{"results": {NAME: "ok" | "<failure>", ...}}``.
 """
 
 from __future__ import annotations
@@ -362,6 +363,14 @@ def scenario_stop_execution_error_cause() -> None:
     client = sfn()
     arn = machine(client, "stoppable", single("Sleep", {"Type": "Wait", "Seconds": 60, "End": True}))
     execution_arn = start(client, arn, name="stopped")
+    deadline = time.monotonic() + POLL_SECONDS
+    # Stopped once it waits: moto 5.2.1 answers a StopExecution that comes before 500 either way.
+    while not any(
+        e["type"] == "WaitStateEntered" for e in client.get_execution_history(executionArn=execution_arn)["events"]
+    ):
+        if time.monotonic() > deadline:
+            raise ScenarioFailed(f"{execution_arn} never entered its Wait state")
+        time.sleep(0.05)
     client.stop_execution(executionArn=execution_arn, error="Operator", cause="stopped by hand")
     description = finished(client, execution_arn)
     expect(
@@ -412,30 +421,37 @@ def run_scenario(name: str, without: str | None) -> str:
     return "ok"
 
 
-def _run_child(name: str, without: str | None) -> str:
+def _run_child(name: str, without: str | None) -> Any:
+    """The child's ``result`` (one scenario) or ``results`` (``all``), or why there is none."""
     command = [sys.executable, os.path.abspath(__file__), "--scenario", name]
     if without:
         command += ["--without", without]
+    timeout = POLL_SECONDS * (3 if name != "all" else 3 * len(SCENARIOS))
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=POLL_SECONDS * 3)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return f"the scenario process did not end within {POLL_SECONDS * 3:.0f} s"
+        return f"the scenario process did not end within {timeout:.0f} s"
     for line in reversed(done.stdout.splitlines()):
         try:
-            return str(json.loads(line)["result"])
+            parsed = json.loads(line)
+            return parsed["results"] if name == "all" else str(parsed["result"])
         except (ValueError, KeyError, TypeError):
             continue
     return _shorten(f"the scenario process exited {done.returncode} without a result: {done.stderr[-400:]}")
 
 
 def check_all() -> int:
-    jobs: list[tuple[str, str | None]] = []
-    for name, _ in fixes.FIXES:
-        jobs += [(name, name), (name, None)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    jobs: list[tuple[str, str | None]] = [("all", None)] + [(name, name) for name, _ in fixes.FIXES]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         results = dict(zip(jobs, pool.map(lambda job: _run_child(*job), jobs)))
+    with_all = results[("all", None)]
     report = [
-        {"name": name, "without": results[(name, name)], "with": results[(name, None)]} for name, _ in fixes.FIXES
+        {
+            "name": name,
+            "without": results[(name, name)],
+            "with": with_all.get(name, "no result") if isinstance(with_all, dict) else with_all,
+        }
+        for name, _ in fixes.FIXES
     ]
     print(json.dumps({"fixes": report}, indent=2))
     proven = all(entry["without"] != "ok" and entry["with"] == "ok" for entry in report)
@@ -444,7 +460,9 @@ def check_all() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--scenario", choices=list(SCENARIOS), help="run one scenario in this process")
+    parser.add_argument(
+        "--scenario", choices=[*SCENARIOS, "all"], help="run one scenario (or all, with every fix) in this process"
+    )
     parser.add_argument("--without", choices=[name for name, _ in fixes.FIXES], help="leave this fix out")
     args = parser.parse_args(argv)
 
@@ -456,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.scenario == "all":
+        if args.without:
+            parser.error("--scenario all runs with every fix")
+        print(json.dumps({"results": {name: run_scenario(name, None) for name in SCENARIOS}}))
+        return 0
     if args.scenario:
         print(json.dumps({"result": run_scenario(args.scenario, args.without)}))
         return 0
