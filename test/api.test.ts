@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
@@ -167,6 +168,23 @@ test('a create stopped with StopExecution after its launch is cleaned up: no ins
   expect(host.launched).toHaveLength(1);
   expect({ live: host.live.length, records: host.records.length }).toEqual({ live: 0, records: 0 });
 }, 90_000);
+
+test("Lambda Invoke answers a handler's error as Lambda does: 200, Unhandled, the runtime's error JSON", async () => {
+  const { definition } = await h.api.sfn.send(
+    new DescribeStateMachineCommand({ stateMachineArn: h.api.machineArn('create') }),
+  );
+  const validate = /function:(InstanceLifecycle-StepsValidateInput[\w-]+)/.exec(definition ?? '')?.[1];
+  const out = await new LambdaClient(clientConfig(h.url)).send(
+    new InvokeCommand({
+      FunctionName: validate,
+      Payload: Buffer.from(JSON.stringify({ input: { hostname: 'bad_name', dnsZone: ZONE } })),
+    }),
+  );
+  expect(out).toMatchObject({ StatusCode: 200, FunctionError: 'Unhandled' });
+  const payload = JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString());
+  expect(payload).toMatchObject({ errorType: 'InvalidInput', errorMessage: expect.stringContaining('bad_name') });
+  expect(payload.trace[0]).toMatch(/^InvalidInput: /);
+});
 
 test('a reset deploys the stack again: the machines run after it', async () => {
   await h.reset();

@@ -1,11 +1,12 @@
-// One warm Lambda execution environment of the emulator (src/emulator/lambda.ts): a worker thread
-// with the function's own environment variables, its code loaded once, one invocation at a time.
+// A warm Lambda execution environment of the emulator (src/emulator/lambda.ts): a worker thread that
+// runs one invocation at a time, of any function. Each invocation brings the function's code and
+// environment variables: the variables are set first, and the code is loaded once (under them).
 // What the handler writes to stdout during an invocation is its log, returned with the result.
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const path = require('node:path');
 
-const [file, exported] = workerData.handler.split('.');
-const handler = require(path.join(workerData.codeDir, `${file}.js`))[exported];
+/** Loaded handlers, by the function's name and code digest. */
+const handlers = new Map();
 
 let lines = null;
 const write = process.stdout.write.bind(process.stdout);
@@ -23,11 +24,33 @@ function runtimeError(error) {
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
-parentPort.on('message', async ({ id, event, context }) => {
+/** This invocation's environment variables, and only them. */
+function setVariables(variables) {
+  for (const key of Object.keys(process.env)) if (!(key in variables)) delete process.env[key];
+  Object.assign(process.env, variables);
+}
+
+/** Which function each code file was loaded for: two functions with the same code load it twice. */
+const loadedFor = new Map();
+
+function handlerOf(code) {
+  if (!handlers.has(code.key)) {
+    const [file, exported] = code.handler.split('.');
+    const modulePath = path.join(code.dir, `${file}.js`);
+    if (loadedFor.has(modulePath) && loadedFor.get(modulePath) !== code.key) delete require.cache[modulePath];
+    loadedFor.set(modulePath, code.key);
+    const handler = require(modulePath)[exported];
+    if (typeof handler !== 'function') throw new Error(`${code.handler} is not a function`);
+    handlers.set(code.key, handler);
+  }
+  return handlers.get(code.key);
+}
+
+parentPort.on('message', async ({ id, code, variables, event, context }) => {
   lines = [];
   try {
-    if (typeof handler !== 'function') throw new Error(`${workerData.handler} is not a function`);
-    const result = await handler(event, context);
+    setVariables(variables);
+    const result = await handlerOf(code)(event, context);
     parentPort.postMessage({ id, ok: true, result, logs: lines });
   } catch (error) {
     parentPort.postMessage({ id, ok: false, error: runtimeError(error), logs: lines });

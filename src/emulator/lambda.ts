@@ -1,8 +1,10 @@
 /**
  * Lambda Invoke, answered by the emulator (moto would need Docker): the code is the code the
  * deployment uploaded (the function's S3 object in the CDK assets bucket, fetched from moto and
- * unpacked once per CodeSha256), run in warm environments (worker threads) with the function's own
- * environment variables, one invocation at a time each, as the Node.js runtime runs a handler.
+ * unpacked once per CodeSha256), run in warm worker threads, one invocation at a time each, as the
+ * Node.js runtime runs a handler. The workers are shared by the functions: each loads a function's
+ * code once, under that function's environment variables, and runs each invocation with them, so
+ * the AWS SDK a step imports is loaded once per worker rather than once per function.
  * A handler's error is answered as Lambda answers it: 200, `X-Amz-Function-Error: Unhandled`, the
  * runtime's `{"errorType","errorMessage","trace"}`. What the handler logs goes to CloudWatch Logs,
  * to the log group the function's LoggingConfig names (read from its stack's template).
@@ -41,7 +43,6 @@ interface Runtime {
   key: string;
   config: FunctionConfiguration;
   codeDir: string;
-  environments: Environment[];
   logGroup?: string;
 }
 
@@ -65,6 +66,8 @@ export class LambdaService {
   private readonly cfn: CloudFormationClient;
   private readonly logs: CloudWatchLogsClient;
   private readonly runtimes = new Map<string, Runtime>();
+  /** Warm workers, shared by every function. */
+  private readonly environments: Environment[] = [];
   private invocations = 0;
 
   constructor(private readonly options: LambdaServiceOptions) {
@@ -112,7 +115,6 @@ export class LambdaService {
       key,
       config,
       codeDir: await this.code(config, fn.Code?.Location ?? ''),
-      environments: [],
       logGroup: await this.logGroupOf(config.FunctionName ?? name),
     };
     this.runtimes.set(key, runtime);
@@ -151,40 +153,41 @@ export class LambdaService {
     return fallback;
   }
 
-  private environmentFor(runtime: Runtime): Environment {
-    const idle = runtime.environments.find((e) => !e.busy);
-    if (idle) return idle;
+  /** The function's environment variables, as Lambda sets them for its runtime. */
+  private variables(runtime: Runtime): Record<string, string> {
     const { config } = runtime;
-    const worker = new Worker(WORKER, {
-      workerData: { codeDir: runtime.codeDir, handler: config.Handler ?? 'index.handler' },
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...config.Environment?.Variables,
-        AWS_ENDPOINT_URL: this.options.endpoint(),
-        AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? 'us-east-1',
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_LAMBDA_FUNCTION_NAME: config.FunctionName ?? '',
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.MemorySize ?? 128),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdout: false,
-    });
+    return {
+      PATH: process.env.PATH ?? '',
+      ...config.Environment?.Variables,
+      AWS_ENDPOINT_URL: this.options.endpoint(),
+      AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_LAMBDA_FUNCTION_NAME: config.FunctionName ?? '',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.MemorySize ?? 128),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  }
+
+  private idleEnvironment(): Environment {
+    const idle = this.environments.find((e) => !e.busy);
+    if (idle) return idle;
+    const worker = new Worker(WORKER, { env: { PATH: process.env.PATH ?? '' }, stdout: false });
     worker.unref();
     const environment: Environment = { worker, busy: false };
-    runtime.environments.push(environment);
+    this.environments.push(environment);
     return environment;
   }
 
   /** One invocation in an idle environment; past the function's timeout, Lambda's own timeout error. */
   private run(runtime: Runtime, event: unknown, requestId: string): Promise<Reply> {
-    const environment = this.environmentFor(runtime);
+    const environment = this.idleEnvironment();
     environment.busy = true;
     const id = ++this.invocations;
     const timeoutMs = (runtime.config.Timeout ?? 3) * 1000;
     return new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
-        runtime.environments.splice(runtime.environments.indexOf(environment), 1);
+        this.environments.splice(this.environments.indexOf(environment), 1);
         void environment.worker.terminate();
         resolve({
           ok: false,
@@ -206,6 +209,8 @@ export class LambdaService {
       environment.worker.on('message', onMessage);
       environment.worker.postMessage({
         id,
+        code: { key: runtime.key, dir: runtime.codeDir, handler: runtime.config.Handler ?? 'index.handler' },
+        variables: this.variables(runtime),
         event,
         context: { awsRequestId: requestId, functionName: runtime.config.FunctionName },
       });
@@ -235,9 +240,7 @@ export class LambdaService {
 
   /** Ends every warm environment. */
   async close(): Promise<void> {
-    for (const runtime of this.runtimes.values()) {
-      for (const environment of runtime.environments) await environment.worker.terminate();
-    }
+    for (const environment of this.environments.splice(0)) await environment.worker.terminate();
     this.runtimes.clear();
   }
 }
