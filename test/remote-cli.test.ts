@@ -200,6 +200,20 @@ describe('status, list and logs', () => {
     expect(err).toBe(`stopped following; the execution goes on. follow it with: lifecycle status ${EXECUTION}`);
   });
 
+  test('status and logs call the region the execution ARN names, whatever AWS_REGION says', async () => {
+    replay('create-succeeded');
+    const elsewhere = EXECUTION.replace(':eu-west-1:', ':ap-southeast-2:');
+    expect((await run('status', elsewhere, '--no-wait')).code).toBe(0);
+    expect(await (sfn.call(0).thisValue as SFNClient).config.region()).toBe('ap-southeast-2');
+    sfn.resetHistory();
+    await run('logs', elsewhere);
+    expect(await (sfn.call(0).thisValue as SFNClient).config.region()).toBe('ap-southeast-2');
+    // An explicit --region still wins.
+    sfn.resetHistory();
+    await run('status', elsewhere, '--no-wait', '--region', 'eu-central-1');
+    expect(await (sfn.call(0).thisValue as SFNClient).config.region()).toBe('eu-central-1');
+  });
+
   test('list: both machines, newest first, with the hostname from the name or the input', async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 10, 27, 10, m));
     sfn.on(ListExecutionsCommand, { stateMachineArn: CREATE_ARN }).resolves({

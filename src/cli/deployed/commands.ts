@@ -59,6 +59,11 @@ function reportFollowed(result: Followed, machine: string, io: Io, json: boolean
   return 1;
 }
 
+/** The region an ARN names: an execution lives there, whatever AWS_REGION says. */
+function regionOf(arn: string): string {
+  return arn.split(':')[3];
+}
+
 function executionArnOf(positionals: string[]): string {
   const [arn] = positionals;
   if (!arn) throw new UsageError('the execution ARN is required');
@@ -71,7 +76,8 @@ function executionArnOf(positionals: string[]): string {
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parseWithPositionals(argv, STATUS_OPTIONS, 1);
   if (v.help) return help(io, COMMAND_HELP.status);
-  return followExecution(clientsFor(v), executionArnOf(positionals), io, !!v.json, !!v['no-wait']);
+  const arn = executionArnOf(positionals);
+  return followExecution(clientsFor({ ...v, region: v.region ?? regionOf(arn) }), arn, io, !!v.json, !!v['no-wait']);
 }
 
 function duration(start?: Date, stop?: Date): string {
@@ -108,7 +114,11 @@ export async function logsCommand(argv: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parseWithPositionals(argv, LOGS_OPTIONS, 1);
   if (v.help) return help(io, COMMAND_HELP.logs);
   const arn = executionArnOf(positionals);
-  const report = await failureReport(clientsFor(v), arn, v['stack-name'] ?? DEFAULT_STACK_NAME);
+  const report = await failureReport(
+    clientsFor({ ...v, region: v.region ?? regionOf(arn) }),
+    arn,
+    v['stack-name'] ?? DEFAULT_STACK_NAME,
+  );
   if (!report.error) {
     io.out(`the execution ${report.status === 'RUNNING' ? 'is still running' : 'succeeded'}: nothing failed`);
     return 0;
