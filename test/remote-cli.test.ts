@@ -5,7 +5,8 @@
  * retry, a failure inside the nested Parallel, still running, a destroy). No test reaches AWS; the
  * same commands against the emulator's API are in test/api.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   CloudFormationClient,
@@ -212,6 +213,30 @@ describe('status, list and logs', () => {
     sfn.resetHistory();
     await run('status', elsewhere, '--no-wait', '--region', 'eu-central-1');
     expect(await (sfn.call(0).thisValue as SFNClient).config.region()).toBe('eu-central-1');
+  });
+
+  test('--profile gives the clients that profile (credentials, region), without touching AWS_PROFILE', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lifecycle-profile-'));
+    const saved = { ...process.env };
+    try {
+      writeFileSync(path.join(dir, 'config'), '[profile ops]\nregion = sa-east-1\n');
+      writeFileSync(path.join(dir, 'credentials'), '[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = s\n');
+      Object.assign(process.env, {
+        AWS_CONFIG_FILE: path.join(dir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      });
+      delete process.env.AWS_REGION;
+      delete process.env.AWS_PROFILE;
+      sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+      expect((await run('list', '--profile', 'ops')).code).toBe(0);
+      const client = sfn.call(0).thisValue as SFNClient;
+      expect(await client.config.region()).toBe('sa-east-1');
+      expect((await client.config.credentials()).accessKeyId).toBe('AKIAOPS');
+      expect(process.env.AWS_PROFILE).toBeUndefined();
+    } finally {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('list: both machines, newest first, with the hostname from the name or the input', async () => {

@@ -35,15 +35,17 @@ export class RemoteError extends Error {
  * names no credentials, the emulator's are used: a laptop without an AWS account reaches it as is.
  */
 export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
-  if (options.profile) process.env.AWS_PROFILE = options.profile;
   // An empty variable is an unset one, as the SDK and the aws CLI treat it.
   const endpoint = options.endpoint || process.env.AWS_ENDPOINT_URL || undefined;
   const envRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
   const region = options.region || envRegion || (endpoint ? LOCAL_REGION : undefined);
-  const anonymous = endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  const anonymous = endpoint && !options.profile && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  // --profile goes to the clients (credentials and, without --region, the profile's region); the
+  // process environment is left as it is.
   const config = {
     region,
     endpoint,
+    profile: options.profile || undefined,
     ...(anonymous ? { credentials: LOCAL_CREDENTIALS } : {}),
   };
   return {
