@@ -195,6 +195,12 @@ describe('placement', () => {
 });
 
 describe('what the deployment lets the steps use', () => {
+  test('the local deployment can be prepared again on the same emulator (a second command against it)', async () => {
+    await h.engine.prepare(true);
+    await h.engine.prepare(true);
+    expect((await create({ hostname: 'again', dnsZone: ZONE })).result.status).toBe('SUCCEEDED');
+  });
+
   afterEach(() => {
     delete process.env.IMAGE_PARAMETER_PATHS;
     delete process.env.EBS_KMS_KEY_ID;

@@ -9,8 +9,8 @@
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
+import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CreateInstanceProfileCommand } from '../emulator/iam-lite';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
 import { StateMachine } from './asl-library';
 import { followEvents, type RawEvent } from './event-log';
@@ -198,9 +198,11 @@ export class LocalEngine {
     if (this.prepared && !force) return;
     const endpoint = this.options.endpoint;
     try {
-      await new CreateInstanceProfileCommand(endpoint, LOCAL_INSTANCE_PROFILE).send();
+      await new IAMClient(clientConfig(endpoint)).send(
+        new CreateInstanceProfileCommand({ InstanceProfileName: LOCAL_INSTANCE_PROFILE }),
+      );
     } catch (error) {
-      if ((error as Error).name !== 'EntityAlreadyExists') throw error;
+      if ((error as Error).name !== 'EntityAlreadyExistsException') throw error;
     }
     const ssm = new SSMClient(clientConfig(endpoint));
     try {
