@@ -238,6 +238,7 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
   return withEmulator(undefined, [zone], guestMode(v.guests), io, false, async (url) => {
     const engine = await engineFor(url, !!v.verbose, io, false);
     const created = await runWorkflow(engine, 'create', { hostname, dnsZone: zone, pollIntervalSeconds: 0 }, io, false);
+    if (created.status === 'ABORTED') return 130;
     if (created.status !== 'SUCCEEDED') return 1;
     io.out('');
     const destroyed = await runWorkflow(
@@ -247,6 +248,7 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
       io,
       false,
     );
+    if (destroyed.status === 'ABORTED') return 130;
     if (destroyed.status !== 'SUCCEEDED') return 1;
     const left = await leftovers(url, hostname, zone);
     io.out('');

@@ -43,6 +43,10 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const port = await freePort();
   const child: ChildProcess = spawn(PYTHON, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group: a Ctrl-C at the terminal reaches the command, which stops its
+    // executions and cleans up through the emulator before stopping it; the launcher still exits
+    // with this process however it ends (LIFECYCLE_PARENT_PID).
+    detached: true,
     env: {
       ...process.env,
       MOTO_ALLOW_NONEXISTENT_REGION: 'true',
