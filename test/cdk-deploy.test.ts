@@ -8,10 +8,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import type { DeployedStack } from '../src/emulator/cloudformation';
+import { describeDeployed } from '../src/emulator/cloudformation';
 import { ApiEngine } from '../src/emulator/executions';
 import { clientConfig } from '../src/emulator/seed';
 import { PROJECT_ROOT } from '../src/engine/synth';
@@ -42,24 +41,13 @@ function assets(): { files: Record<string, { destinations: Record<string, { obje
   return JSON.parse(readFileSync(path.join(path.dirname(TEMPLATE_PATH), `${STACK_NAME}.assets.json`), 'utf8'));
 }
 
-async function stackOutputs(): Promise<DeployedStack> {
-  const stack = (await new CloudFormationClient(clientConfig(h.url)).send(new DescribeStacksCommand({}))).Stacks?.find(
-    (s) => s.StackName === STACK_NAME && s.StackStatus === 'CREATE_COMPLETE',
-  );
-  return {
-    stackName: STACK_NAME,
-    outputs: Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
-    stateMachines: {},
-  };
-}
-
 test('npm run deploy:local, a create and a destroy through the API, then cdk destroy', async () => {
   const deployed = await deployLocal();
   expect(deployed.stdout).toContain('bootstrapping aws://123456789012/us-east-1');
   // The cdk CLI's own report (on stderr, as it writes it).
   expect(deployed.stderr).toMatch(/✅ {2}InstanceLifecycle/);
 
-  const stack = await stackOutputs();
+  const stack = await describeDeployed(h.url, STACK_NAME);
   expect(Object.keys(stack.outputs).sort()).toEqual([
     'CleanUpStateMachineArn',
     'CreateFleetStateMachineArn',

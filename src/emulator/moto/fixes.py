@@ -45,6 +45,14 @@ def _mark(func: Any, fix_name: str) -> Any:
     return func
 
 
+def _wrap(owner: Any, attribute: str, fix_name: str, make: Callable[[Any], Callable[..., Any]]) -> None:
+    """Replace ``owner.attribute`` with ``make(original)``, marked as ``fix_name``; once only."""
+    original = getattr(owner, attribute)
+    if _is_patched(original):
+        return
+    setattr(owner, attribute, _mark(functools.wraps(original)(make(original)), fix_name))
+
+
 def _utc(moment: datetime.datetime) -> datetime.datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=datetime.timezone.utc)
@@ -263,19 +271,16 @@ def apply_context_start_time_string() -> None:
     """
     from moto.stepfunctions.parser.backend.execution import Execution
 
-    current = Execution.__dict__["get_start_execution_details"]
-    if _is_patched(current):
-        return
-    original = current
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def get_start_execution_details(self: Any) -> Any:
+            details = original(self)
+            if isinstance(details.start_time, datetime.datetime):
+                details.start_time = _iso_millis_z(details.start_time)
+            return details
 
-    @functools.wraps(original)
-    def get_start_execution_details(self: Any) -> Any:
-        details = original(self)
-        if isinstance(details.start_time, datetime.datetime):
-            details.start_time = _iso_millis_z(details.start_time)
-        return details
+        return get_start_execution_details
 
-    Execution.get_start_execution_details = _mark(get_start_execution_details, "context_start_time_string")
+    _wrap(Execution, "get_start_execution_details", "context_start_time_string", make)
 
 
 # --------------------------------------------------------------------------------------------
@@ -394,18 +399,13 @@ def apply_generated_execution_name() -> None:
     from moto.moto_api._internal import mock_random
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    current = StepFunctionsParserBackend.__dict__["start_execution"]
-    if _is_patched(current):
-        return
-    original = current
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def start_execution(self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+            return original(self, state_machine_arn, name or str(mock_random.uuid4()), *args, **kwargs)
 
-    @functools.wraps(original)
-    def start_execution(self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        if not name:
-            name = str(mock_random.uuid4())
-        return original(self, state_machine_arn, name, *args, **kwargs)
+        return start_execution
 
-    StepFunctionsParserBackend.start_execution = _mark(start_execution, "generated_execution_name")
+    _wrap(StepFunctionsParserBackend, "start_execution", "generated_execution_name", make)
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,19 +494,17 @@ def apply_stop_execution_error_cause() -> None:
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
-    original = BaseExecutionWorkerCommunication._reflect_execution_status
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _reflect_execution_status(self: Any) -> None:
+            original(self)
+            stopped = self.execution.exec_worker.env.program_state()
+            if isinstance(stopped, ProgramStopped):
+                self.execution.error = stopped.error
+                self.execution.cause = stopped.cause
 
-    @functools.wraps(original)
-    def _reflect_execution_status(self: Any) -> None:
-        original(self)
-        stopped = self.execution.exec_worker.env.program_state()
-        if isinstance(stopped, ProgramStopped):
-            self.execution.error = stopped.error
-            self.execution.cause = stopped.cause
+        return _reflect_execution_status
 
-    BaseExecutionWorkerCommunication._reflect_execution_status = _mark(
-        _reflect_execution_status, "stop_execution_error_cause"
-    )
+    _wrap(BaseExecutionWorkerCommunication, "_reflect_execution_status", "stop_execution_error_cause", make)
 
 
 FIXES: list[tuple[str, Callable[[], None]]] = [
