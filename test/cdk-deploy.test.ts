@@ -44,8 +44,8 @@ function assets(): { files: Record<string, { destinations: Record<string, { obje
 test('npm run deploy:local, a create and a destroy through the API, then cdk destroy', async () => {
   const deployed = await deployLocal();
   expect(deployed.stdout).toContain('bootstrapping aws://123456789012/us-east-1');
-  // The cdk CLI's own report (on stderr, as it writes it).
-  expect(deployed.stderr).toMatch(/✅ {2}InstanceLifecycle/);
+  // The cdk CLI's own report: on stderr, or on stdout where CI is set (the CLI's CI mode).
+  expect(`${deployed.stdout}${deployed.stderr}`).toMatch(/✅ {2}InstanceLifecycle/);
 
   const stack = await describeDeployed(h.url, STACK_NAME);
   expect(Object.keys(stack.outputs).sort()).toEqual([
@@ -82,7 +82,7 @@ test('npm run deploy:local, a create and a destroy through the API, then cdk des
 
   const removed = await deployLocal('--destroy');
   expect(removed.stdout).toContain('destroying InstanceLifecycle');
-  expect(removed.stderr).toContain('InstanceLifecycle: destroyed');
+  expect(`${removed.stdout}${removed.stderr}`).toContain('InstanceLifecycle: destroyed');
   expect((await api.sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
   expect((await new LambdaClient(clientConfig(h.url)).send(new ListFunctionsCommand({}))).Functions).toEqual([]);
 }, 300_000);

@@ -26,7 +26,7 @@ test('an admin user with the key, mode 600, a valid sudoers file, and the SSM ag
   expect(sudoers).toMatchObject({ code: 0, stdout: expect.stringMatching(/parsed OK[\s\S]*\(ALL\) NOPASSWD: ALL\n$/) });
   // Debian has neither the agent, snap nor dnf: the script's apt branch, with the region from IMDS.
   const agent = await guest.shell(
-    "systemctl is-active amazon-ssm-agent; dpkg-query -W -f '${Version}\\n' amazon-ssm-agent; cat /var/log/instance-lifecycle-curl.log; dpkg --print-architecture",
+    `systemctl is-active amazon-ssm-agent; dpkg-query -W -f '\${Version}\\n' amazon-ssm-agent; cat /var/log/instance-lifecycle-curl.log; dpkg --print-architecture`,
   );
   const [active, version, ...rest] = agent.stdout.trim().split('\n');
   const arch = rest.pop();
