@@ -1,6 +1,6 @@
 /**
  * `npm run deploy:local -- --endpoint URL [--destroy]`: the real cdk CLI bootstraps, deploys (or
- * destroys) this stack in a running `lifecycle emulator --no-stack`, as a user deploys to AWS. The
+ * destroys) this stack in a running `instance-lifecycle emulator --no-stack`, as a user deploys to AWS. The
  * state machines the Step Functions API then runs are the ones CloudFormation created from the
  * real template, and each Lambda runs the code the deploy uploaded to the assets bucket.
  *
@@ -81,9 +81,10 @@ async function assertEmulator(endpoint: string): Promise<void> {
   try {
     health = await fetch(`${endpoint}/_emulator/health`);
   } catch {
-    throw new Error(`nothing answers at ${endpoint}: start one with \`npx lifecycle emulator --no-stack\``);
+    throw new Error(`nothing answers at ${endpoint}: start one with \`npx instance-lifecycle emulator --no-stack\``);
   }
-  if (!health.ok) throw new Error(`${endpoint} is not a lifecycle emulator: deploy:local deploys to the emulator only`);
+  if (!health.ok)
+    throw new Error(`${endpoint} is not an instance-lifecycle emulator: deploy:local deploys to the emulator only`);
 }
 
 /** The bootstrap stack, from the CLI's own template, created directly (moto's change sets cannot). */
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const endpoint = (values.endpoint || process.env.AWS_ENDPOINT_URL || '').replace(/\/$/, '');
   if (!endpoint) {
     throw new Error(
-      'say which emulator: npm run deploy:local -- --endpoint http://127.0.0.1:N (from `npx lifecycle emulator --no-stack`)',
+      'say which emulator: npm run deploy:local -- --endpoint http://127.0.0.1:N (from `npx instance-lifecycle emulator --no-stack`)',
     );
   }
   await assertEmulator(endpoint);
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     endpoint,
   );
   say(`deployed: aws --endpoint-url ${endpoint} cloudformation describe-stacks --stack-name ${STACK}`);
-  say(`          npx lifecycle create --hostname web1 --zone example.internal --endpoint ${endpoint}`);
+  say(`          npx instance-lifecycle create --hostname web1 --zone example.internal --endpoint ${endpoint}`);
 }
 
 main().catch((error: Error) => {

@@ -1,11 +1,11 @@
 /**
  * `npm run docs`: writes docs/create-vm.md and docs/destroy-vm.md, Mermaid diagrams of the state
- * machines drawn from the synthesized template, and the README's CLI reference from the help
+ * machines drawn from the synthesized template, and docs/cli.md, the CLI reference, from the help
  * texts. test/docs.test.ts fails when either is out of date.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { withCliReference } from '../src/cli/help';
+import { cliReference, REFERENCE_FILE } from '../src/cli/help';
 import { DIAGRAMS, diagramPage } from '../src/docs/diagram';
 import { PROJECT_ROOT, synthesize } from '../src/engine/synth';
 import { loadDeployment } from '../src/engine/template';
@@ -18,6 +18,5 @@ for (const diagram of DIAGRAMS) {
   console.log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 }
 
-const readme = path.join(PROJECT_ROOT, 'README.md');
-writeFileSync(readme, withCliReference(readFileSync(readme, 'utf8')));
-console.log('wrote the CLI reference in README.md');
+writeFileSync(path.join(PROJECT_ROOT, REFERENCE_FILE), cliReference());
+console.log(`wrote ${REFERENCE_FILE}`);

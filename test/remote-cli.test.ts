@@ -198,7 +198,9 @@ describe('status, list and logs', () => {
     process.emit('SIGINT');
     const { code, err } = await pending;
     expect(code).toBe(130);
-    expect(err).toBe(`stopped following; the execution goes on. follow it with: lifecycle status ${EXECUTION}`);
+    expect(err).toBe(
+      `stopped following; the execution goes on. follow it with: instance-lifecycle status ${EXECUTION}`,
+    );
   });
 
   test('status and logs call the region the execution ARN names, whatever AWS_REGION says', async () => {
@@ -316,7 +318,7 @@ describe('one clear line for what goes wrong', () => {
     );
     expect(code).toBe(1);
     expect(err).toBe(
-      'lifecycle create: stack Nope is not deployed in eu-west-1: run `npx cdk deploy`, or pass --stack-name or --state-machine-arn',
+      'instance-lifecycle create: stack Nope is not deployed in eu-west-1: run `npx cdk deploy`, or pass --stack-name or --state-machine-arn',
     );
   });
 
@@ -330,7 +332,7 @@ describe('one clear line for what goes wrong', () => {
       ),
     );
     const denied = await run('create', '--hostname', 'web1', '--zone', 'example.internal');
-    expect(denied.err).toMatch(/^lifecycle create: access denied: User: .* states:StartExecution$/);
+    expect(denied.err).toMatch(/^instance-lifecycle create: access denied: User: .* states:StartExecution$/);
     expect(denied.err.split('\n')).toHaveLength(1);
 
     cfn
@@ -341,7 +343,7 @@ describe('one clear line for what goes wrong', () => {
     const anonymous = await run('list');
     expect(anonymous).toMatchObject({
       code: 1,
-      err: 'lifecycle list: no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`',
+      err: 'instance-lifecycle list: no AWS credentials: set AWS_PROFILE, run `aws configure` or `aws sso login`',
     });
   });
 
@@ -389,7 +391,7 @@ describe('defaults', () => {
   test('a bad value is refused with the field named, and nothing is written', async () => {
     const { code, err } = await run('defaults', 'set', 'instanceType=huge;rm');
     expect(code).toBe(1);
-    expect(err).toMatch(/^lifecycle defaults: InvalidInput: instanceType: /);
+    expect(err).toMatch(/^instance-lifecycle defaults: InvalidInput: instanceType: /);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 });

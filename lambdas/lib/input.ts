@@ -207,7 +207,7 @@ export function allowedDocuments(): string[] {
  * wrote them: they are the operator's own script, never built from other input) or an SSM document
  * the deployment allows, with its parameters.
  */
-function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
+function parseBootstrap(raw: Record<string, unknown>, options: ParseOptions): Bootstrap | undefined {
   const value = raw.bootstrap;
   if (value === undefined || value === null) return undefined;
   if (!isObject(value))
@@ -235,7 +235,7 @@ function parseBootstrap(raw: Record<string, unknown>): Bootstrap | undefined {
   if (typeof document !== 'string' || !DOCUMENT_NAME.test(document)) {
     throw new InvalidInput(field('document'), 'must be an SSM document name, or give commands instead');
   }
-  if (!allowedDocuments().includes(document)) {
+  if (!options.anyDocument && !allowedDocuments().includes(document)) {
     throw new InvalidInput(
       field('document'),
       `${document} is not one this deployment allows (bootstrapDocuments: ${allowedDocuments().join(', ') || 'none'})`,
@@ -265,8 +265,17 @@ function parseRecordType(raw: Record<string, unknown>): RecordType | undefined {
   return value;
 }
 
+/** How much of the contract can be checked where the parser runs. */
+export interface ParseOptions {
+  /**
+   * Accept any well-formed SSM document name: which documents a deployment allows is known to its
+   * Lambdas (BOOTSTRAP_DOCUMENTS), not to a CLI checking the input before it starts an execution.
+   */
+  anyDocument?: boolean;
+}
+
 /** The fields create and the stored defaults share. */
-function parseOptional(raw: Record<string, unknown>): Defaults {
+function parseOptional(raw: Record<string, unknown>, options: ParseOptions = {}): Defaults {
   const parsed: Defaults = {
     imageId: str(raw, 'imageId', IMAGE_ID, 'an AMI id (ami-…)'),
     imageParameter: str(raw, 'imageParameter', SSM_PARAMETER, 'an SSM parameter path'),
@@ -281,7 +290,7 @@ function parseOptional(raw: Record<string, unknown>): Defaults {
     pollIntervalSeconds: int(raw, 'pollIntervalSeconds', 0, 300),
     adminUser: str(raw, 'adminUser', ADMIN_USER, 'a Linux user name'),
     sshPublicKey: str(raw, 'sshPublicKey', SSH_PUBLIC_KEY, 'one OpenSSH public key line'),
-    bootstrap: parseBootstrap(raw),
+    bootstrap: parseBootstrap(raw, options),
   };
   if (parsed.adminUser && !parsed.sshPublicKey) {
     throw new InvalidInput('sshPublicKey', 'is required with adminUser: the admin user logs in with that key');
@@ -289,13 +298,49 @@ function parseOptional(raw: Record<string, unknown>): Defaults {
   return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as Defaults;
 }
 
-export function parseCreateRequest(raw: unknown): CreateRequest {
+export function parseCreateRequest(raw: unknown, options: ParseOptions = {}): CreateRequest {
   if (!isObject(raw)) throw new InvalidInput('input', 'must be a JSON object');
   refuseUnknown(raw, CREATE_FIELDS, 'the create input');
   const hostname = parseHostname(raw.hostname);
   const dnsZone = parseZone(raw.dnsZone);
   fqdnOf(hostname, dnsZone);
-  return { hostname, dnsZone, ...parseOptional(raw) };
+  return { hostname, dnsZone, ...parseOptional(raw, options) };
+}
+
+/** The most hosts one fleet execution takes. */
+export const MAX_FLEET = 50;
+
+export interface FleetRequest {
+  hostnames: string[];
+  /** Every field but the hostnames, as each host's execution gets it. */
+  shared: Record<string, unknown>;
+}
+
+/**
+ * A fleet input (`hostnames` plus the fields every host shares) checked host by host, so a bad one
+ * stops the fleet before anything is created.
+ */
+export function parseFleetRequest(
+  input: unknown,
+  workflow: 'create' | 'destroy',
+  options: ParseOptions = {},
+): FleetRequest {
+  if (!isObject(input)) throw new InvalidInput('input', 'must be a JSON object with hostnames');
+  const { hostnames, ...shared } = input;
+  if ('hostname' in shared || 'instanceId' in shared) {
+    throw new InvalidInput('hostnames', 'a fleet takes hostnames, not hostname or instanceId');
+  }
+  if (!Array.isArray(hostnames) || hostnames.length === 0 || hostnames.length > MAX_FLEET) {
+    throw new InvalidInput('hostnames', `must be a list of 1 to ${MAX_FLEET} hostnames`);
+  }
+  const names = hostnames.map((h, i) => parseHostname(h, `hostnames[${i}]`));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InvalidInput('hostnames', `${twice} is listed twice`);
+  for (const hostname of names) {
+    if (workflow === 'create') parseCreateRequest({ ...shared, hostname }, options);
+    else parseDestroyRequest({ ...shared, hostname });
+  }
+  return { hostnames: names, shared };
 }
 
 export function parseDefaults(raw: unknown): Defaults {

@@ -1,121 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { InvalidInput } from '../../lambdas/lib/errors';
+import { parseCreateRequest, parseDestroyRequest, parseFleetRequest } from '../../lambdas/lib/input';
+import type { CreateOptions, DestroyOptions, RunOptions } from './program';
 
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
   }
-}
-
-/** Where a command reaches the deployed stack. */
-const TARGET = {
-  'stack-name': { type: 'string' },
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  endpoint: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const COMMON = {
-  ...TARGET,
-  local: { type: 'boolean' },
-  guests: { type: 'string' },
-  input: { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  'state-machine-arn': { type: 'string' },
-  'no-wait': { type: 'boolean' },
-} as const;
-
-export const STATUS_OPTIONS = {
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  endpoint: { type: 'string' },
-  json: { type: 'boolean' },
-  'no-wait': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const LIST_OPTIONS = { ...TARGET, max: { type: 'string' }, json: { type: 'boolean' } } as const;
-
-export const LOGS_OPTIONS = TARGET;
-
-export const DEFAULTS_OPTIONS = { ...TARGET, local: { type: 'boolean' } } as const;
-
-export const CREATE_OPTIONS = {
-  ...COMMON,
-  hostname: { type: 'string' },
-  hostnames: { type: 'string' },
-  zone: { type: 'string' },
-  'image-id': { type: 'string' },
-  'image-parameter': { type: 'string' },
-  'instance-type': { type: 'string' },
-  'subnet-id': { type: 'string' },
-  'key-name': { type: 'string' },
-  'security-group-ids': { type: 'string' },
-  tag: { type: 'string', multiple: true },
-  'record-type': { type: 'string' },
-  ttl: { type: 'string' },
-  'poll-interval': { type: 'string' },
-  'admin-user': { type: 'string' },
-  'ssh-public-key': { type: 'string' },
-  'bootstrap-command': { type: 'string', multiple: true },
-  'bootstrap-document': { type: 'string' },
-  'bootstrap-parameter': { type: 'string', multiple: true },
-} as const;
-
-export const DESTROY_OPTIONS = {
-  ...COMMON,
-  hostname: { type: 'string' },
-  hostnames: { type: 'string' },
-  zone: { type: 'string' },
-  'instance-id': { type: 'string' },
-  force: { type: 'boolean' },
-  'poll-interval': { type: 'string' },
-} as const;
-
-export const EMULATOR_OPTIONS = {
-  port: { type: 'string' },
-  guests: { type: 'string' },
-  zone: { type: 'string', multiple: true },
-  timings: { type: 'string' },
-  'no-stack': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const DEMO_OPTIONS = {
-  guests: { type: 'string' },
-  hostname: { type: 'string', default: 'web1' },
-  zone: { type: 'string', default: 'example.internal' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never;
-
-export function parse<O extends Options>(argv: string[], options: O) {
-  return parseWithPositionals(argv, options, 0).values;
-}
-
-/** Flags and up to `positionals` bare arguments (an execution ARN, `get`, `KEY=VALUE`…). */
-export function parseWithPositionals<O extends Options>(argv: string[], options: O, positionals: number) {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.positionals.length > positionals) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
-  }
-  return parsed;
-}
-
-/** Numbers stay numbers; anything else is passed on as given, for the workflow to name the field. */
-function numberish(value: string | undefined): number | string | undefined {
-  if (value === undefined) return undefined;
-  return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
 function readInputFile(file: string | undefined): Record<string, unknown> {
@@ -130,10 +22,6 @@ function readInputFile(file: string | undefined): Record<string, unknown> {
     throw new UsageError(`--input ${file}: the execution input must be a JSON object`);
   }
   return parsed as Record<string, unknown>;
-}
-
-function listOf(value: string | undefined): string[] | undefined {
-  return value?.split(',').map((s) => s.trim());
 }
 
 function compact(input: Record<string, unknown>): Record<string, unknown> {
@@ -151,14 +39,11 @@ function tagsOf(pairs: string[] | undefined): Record<string, string> | undefined
   );
 }
 
-type CreateValues = ReturnType<typeof parse<typeof CREATE_OPTIONS>>;
-
 /** --bootstrap-command lines, or --bootstrap-document with its --bootstrap-parameter KEY=VALUE pairs. */
-function bootstrapOf(v: CreateValues): Record<string, unknown> | undefined {
-  const commands = v['bootstrap-command'] as string[] | undefined;
-  const document = v['bootstrap-document'] as string | undefined;
-  const pairs = v['bootstrap-parameter'] as string[] | undefined;
-  if (commands && document) throw new UsageError('give --bootstrap-command or --bootstrap-document, not both');
+function bootstrapOf(o: CreateOptions): Record<string, unknown> | undefined {
+  const commands = o.bootstrapCommand;
+  const document = o.bootstrapDocument;
+  const pairs = o.bootstrapParameter;
   if (pairs && !document) throw new UsageError('--bootstrap-parameter goes with --bootstrap-document');
   if (commands) return { commands };
   if (!document) return undefined;
@@ -171,60 +56,82 @@ function bootstrapOf(v: CreateValues): Record<string, unknown> | undefined {
   }
   return { document, parameters };
 }
-type DestroyValues = ReturnType<typeof parse<typeof DESTROY_OPTIONS>>;
 
 /** The create execution input: --input's JSON, then each flag over it. */
-export function createInput(v: CreateValues): Record<string, unknown> {
-  const fromFile = readInputFile(v.input);
-  const tags = tagsOf(v.tag as string[] | undefined);
+export function createInput(o: CreateOptions): Record<string, unknown> {
+  const fromFile = readInputFile(o.input);
+  const tags = tagsOf(o.tag);
   return compact({
     ...fromFile,
     ...compact({
-      hostname: v.hostname,
-      hostnames: listOf(v.hostnames as string | undefined),
-      dnsZone: v.zone,
-      imageId: v['image-id'],
-      imageParameter: v['image-parameter'],
-      instanceType: v['instance-type'],
-      subnetId: v['subnet-id'],
-      keyName: v['key-name'],
-      securityGroupIds: listOf(v['security-group-ids'] as string | undefined),
+      hostname: o.hostname,
+      hostnames: o.hostnames,
+      dnsZone: o.zone,
+      imageId: o.imageId,
+      imageParameter: o.imageParameter,
+      instanceType: o.instanceType,
+      subnetId: o.subnetId,
+      keyName: o.keyName,
+      securityGroupIds: o.securityGroupIds,
       tags: tags ? { ...((fromFile.tags as Record<string, string>) ?? {}), ...tags } : undefined,
-      recordType: v['record-type'],
-      ttl: numberish(v.ttl as string | undefined),
-      pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
-      adminUser: v['admin-user'],
-      sshPublicKey: v['ssh-public-key'],
-      bootstrap: bootstrapOf(v),
+      recordType: o.recordType,
+      ttl: o.ttl,
+      pollIntervalSeconds: o.pollInterval,
+      adminUser: o.adminUser,
+      sshPublicKey: o.sshPublicKey,
+      bootstrap: bootstrapOf(o),
     }),
   });
 }
 
-export function destroyInput(v: DestroyValues): Record<string, unknown> {
+export function destroyInput(o: DestroyOptions): Record<string, unknown> {
   return compact({
-    ...readInputFile(v.input),
+    ...readInputFile(o.input),
     ...compact({
-      hostname: v.hostname,
-      hostnames: listOf(v.hostnames as string | undefined),
-      dnsZone: v.zone,
-      instanceId: v['instance-id'],
-      force: v.force,
-      pollIntervalSeconds: numberish(v['poll-interval'] as string | undefined),
+      hostname: o.hostname,
+      hostnames: o.hostnames,
+      dnsZone: o.zone,
+      instanceId: o.instanceId,
+      force: o.force,
+      pollIntervalSeconds: o.pollInterval,
     }),
   });
 }
 
-export type GuestMode = 'simulated' | 'container';
-
-/** --guests: the emulator's simulated guests (anywhere), or real ones booted as containers (Linux, root). */
-export function timingsOf(value: unknown): 'fast' | 'deployed' {
-  if (value === undefined) return 'fast';
-  if (value === 'fast' || value === 'deployed') return value;
-  throw new UsageError(`--timings ${value}: say fast or deployed`);
+/** Flags that only make sense in one of the two modes. */
+function checkMode(o: RunOptions): void {
+  if (o.local) {
+    if (o.wait === false || o.stateMachineArn || o.stackName) {
+      throw new UsageError('--no-wait, --state-machine-arn and --stack-name go with a deployed stack, not --local');
+    }
+  } else if (o.verbose || o.guests) {
+    throw new UsageError('--verbose and --guests go with --local');
+  }
 }
 
-export function guestMode(value: unknown): GuestMode {
-  if (value === undefined) return 'simulated';
-  if (value === 'simulated' || value === 'container') return value;
-  throw new UsageError(`--guests ${value}: say simulated or container`);
+/**
+ * The execution input of create or destroy, checked by the workflow's own parser: a mistake is
+ * refused here, before any AWS call, instead of becoming a started, failed (and billed) execution.
+ * Only what needs AWS is left to the workflow: the zone, the image, the name being free, and
+ * which SSM documents the deployment allows.
+ */
+export function checkedInput(action: 'create' | 'destroy', o: CreateOptions | DestroyOptions): Record<string, unknown> {
+  checkMode(o);
+  const input = action === 'create' ? createInput(o as CreateOptions) : destroyInput(o as DestroyOptions);
+  if (input.hostname === undefined && input.hostnames === undefined && input.instanceId === undefined) {
+    throw new UsageError(
+      action === 'create'
+        ? 'give --hostname NAME or --hostnames A,B,... (or hostname in --input)'
+        : 'give --hostname NAME, --hostnames A,B,... or --instance-id ID (or them in --input)',
+    );
+  }
+  try {
+    if ('hostnames' in input) parseFleetRequest(input, action, { anyDocument: true });
+    else if (action === 'create') parseCreateRequest(input, { anyDocument: true });
+    else parseDestroyRequest(input);
+  } catch (error) {
+    if (error instanceof InvalidInput) throw new UsageError(`InvalidInput: ${error.message}`);
+    throw error;
+  }
+  return input;
 }

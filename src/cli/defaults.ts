@@ -1,15 +1,15 @@
-/** `lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
+/** `instance-lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULTS_STANDARD_CHARS, defaultsValue, parseDefaults } from '../../lambdas/lib/input';
 import { clientConfig } from '../emulator/seed';
 import { synthesize } from '../engine/synth';
 import { loadDeployment } from '../engine/template';
-import { DEFAULTS_OPTIONS, parseWithPositionals, UsageError } from './args';
+import { UsageError } from './args';
 import { DEFAULT_STACK_NAME } from './deployed/aws';
 import { clientsFor } from './deployed/commands';
 import { deploymentOf } from './deployed/stack';
-import { COMMAND_HELP } from './help';
-import { help, type Io } from './io';
+import type { Io } from './io';
+import type { DefaultsOptions } from './program';
 
 /**
  * `key=value` pairs over the stored defaults; `key=` removes a key, `tags.k=v` sets one tag, a
@@ -45,11 +45,12 @@ export function applyDefaults(current: Record<string, unknown>, pairs: string[])
   return next;
 }
 
-export async function defaultsCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseWithPositionals(argv, DEFAULTS_OPTIONS, 100);
-  if (v.help) return help(io, COMMAND_HELP.defaults);
-  const [action, ...pairs] = positionals;
-  if (action !== 'get' && action !== 'set') throw new UsageError("say 'get' or 'set KEY=VALUE...'");
+export async function defaultsCommand(
+  action: 'get' | 'set',
+  pairs: string[],
+  v: DefaultsOptions,
+  io: Io,
+): Promise<number> {
   if (action === 'get' && pairs.length > 0) throw new UsageError('get takes no KEY=VALUE');
   if (action === 'set' && pairs.length === 0) throw new UsageError('set needs at least one KEY=VALUE');
   let ssm: SSMClient;
@@ -64,7 +65,7 @@ export async function defaultsCommand(argv: string[], io: Io): Promise<number> {
   } else {
     const aws = clientsFor(v);
     ssm = aws.ssm;
-    const deployment = await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME);
+    const deployment = await deploymentOf(aws, v.stackName ?? DEFAULT_STACK_NAME);
     if (!deployment.defaultsParameter) throw new UsageError('the stack has no DefaultsParameterName output');
     name = deployment.defaultsParameter;
   }

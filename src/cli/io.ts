@@ -1,4 +1,4 @@
-/** What every command shares: where it writes, how it answers --help, the machines' names. */
+/** What every command shares: where it writes, the machines' names. */
 import { WORKFLOWS, type Workflow } from '../engine/template';
 
 export interface Io {
@@ -10,11 +10,6 @@ export const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
-
-export function help(io: Io, text: string): number {
-  io.out(text);
-  return 0;
-}
 
 export const MACHINE = Object.fromEntries(Object.entries(WORKFLOWS).map(([w, d]) => [w, d.machine])) as Record<
   Workflow,

@@ -31,7 +31,7 @@ export class RemoteError extends Error {
 
 /**
  * The clients. With an endpoint (`--endpoint`, or AWS_ENDPOINT_URL as the SDK reads it), such as a
- * running `lifecycle emulator`, the region defaults to the emulator's and, when the environment
+ * running `instance-lifecycle emulator`, the region defaults to the emulator's and, when the environment
  * names no credentials, the emulator's are used: a laptop without an AWS account reaches it as is.
  */
 export function awsClients(options: { region?: string; profile?: string; endpoint?: string } = {}): Aws {
@@ -69,7 +69,7 @@ export function explain(
   if (e instanceof RemoteError) return e;
   if ([e?.code, e?.cause?.code].includes('ECONNREFUSED')) {
     return new RemoteError(
-      `nothing answers at ${context.endpoint ?? 'the endpoint'}: is \`lifecycle emulator\` running there?`,
+      `nothing answers at ${context.endpoint ?? 'the endpoint'}: is \`instance-lifecycle emulator\` running there?`,
     );
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message)) {
@@ -78,7 +78,7 @@ export function explain(
   if (/Region is missing/i.test(message)) return new RemoteError('no AWS region: set AWS_REGION or pass --region');
   if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName && context.endpoint) {
     return new RemoteError(
-      `stack ${context.stackName} is not deployed at ${context.endpoint}: start \`lifecycle emulator\` without --no-stack, run \`npm run deploy:local -- --endpoint ${context.endpoint}\`, or add --local for the local engine`,
+      `stack ${context.stackName} is not deployed at ${context.endpoint}: start \`instance-lifecycle emulator\` without --no-stack, run \`npm run deploy:local -- --endpoint ${context.endpoint}\`, or add --local for the local engine`,
     );
   }
   if (name === 'ValidationError' && /does not exist/.test(message) && context.stackName) {

@@ -1,16 +1,13 @@
 /** The commands that work on a deployed stack: following executions, status, list, logs. */
 
-import { LIST_OPTIONS, LOGS_OPTIONS, parse, parseWithPositionals, STATUS_OPTIONS, UsageError } from '../args';
-import { COMMAND_HELP } from '../help';
-import { fleetFailures, help, type Io } from '../io';
+import { fleetFailures, type Io } from '../io';
 import { header, readableCause, stepLine } from '../output';
+import { CLI_NAME, type ListOptions, type StatusOptions, type TargetOptions } from '../program';
 import { type Aws, awsClients, DEFAULT_STACK_NAME } from './aws';
 import { type Followed, failureReport, follow, recentExecutions } from './executions';
 import { deploymentOf } from './stack';
 
-type Target = { 'stack-name'?: string; region?: string; profile?: string; endpoint?: string };
-
-export function clientsFor(v: Target): Aws {
+export function clientsFor(v: TargetOptions): Aws {
   return awsClients({ region: v.region, profile: v.profile, endpoint: v.endpoint });
 }
 
@@ -48,14 +45,14 @@ function reportFollowed(result: Followed, machine: string, io: Io, json: boolean
     return failed > 0 ? 1 : 0;
   }
   if (result.status === 'RUNNING') {
-    const how = `follow it with: lifecycle status ${result.executionArn}`;
+    const how = `follow it with: ${CLI_NAME} status ${result.executionArn}`;
     io.err(interrupted ? `stopped following; the execution goes on. ${how}` : `still running; ${how}`);
     return interrupted ? 130 : 0;
   }
   io.err(
     `${machine} ${result.status.toLowerCase().replace('_', ' ')}: ${result.error}: ${readableCause(result.cause)}`,
   );
-  io.err(`details: lifecycle logs ${result.executionArn}`);
+  io.err(`details: ${CLI_NAME} logs ${result.executionArn}`);
   return 1;
 }
 
@@ -64,20 +61,8 @@ function regionOf(arn: string): string {
   return arn.split(':')[3];
 }
 
-function executionArnOf(positionals: string[]): string {
-  const [arn] = positionals;
-  if (!arn) throw new UsageError('the execution ARN is required');
-  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
-    throw new UsageError(`${arn} is not a Step Functions execution ARN`);
-  }
-  return arn;
-}
-
-export async function statusCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseWithPositionals(argv, STATUS_OPTIONS, 1);
-  if (v.help) return help(io, COMMAND_HELP.status);
-  const arn = executionArnOf(positionals);
-  return followExecution(clientsFor({ ...v, region: v.region ?? regionOf(arn) }), arn, io, !!v.json, !!v['no-wait']);
+export async function statusCommand(arn: string, v: StatusOptions, io: Io): Promise<number> {
+  return followExecution(clientsFor({ ...v, region: v.region ?? regionOf(arn) }), arn, io, !!v.json, !v.wait);
 }
 
 function duration(start?: Date, stop?: Date): string {
@@ -86,13 +71,9 @@ function duration(start?: Date, stop?: Date): string {
   return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
 }
 
-export async function listCommand(argv: string[], io: Io): Promise<number> {
-  const v = parse(argv, LIST_OPTIONS);
-  if (v.help) return help(io, COMMAND_HELP.list);
-  const max = v.max === undefined ? 20 : Number(v.max);
-  if (!Number.isInteger(max) || max < 1 || max > 1000) throw new UsageError(`--max ${v.max}: a number from 1 to 1000`);
+export async function listCommand(v: ListOptions, io: Io): Promise<number> {
   const aws = clientsFor(v);
-  const rows = await recentExecutions(aws, await deploymentOf(aws, v['stack-name'] ?? DEFAULT_STACK_NAME), max);
+  const rows = await recentExecutions(aws, await deploymentOf(aws, v.stackName ?? DEFAULT_STACK_NAME), v.max);
   if (v.json) {
     io.out(JSON.stringify(rows, null, 2));
     return 0;
@@ -110,14 +91,11 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-export async function logsCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseWithPositionals(argv, LOGS_OPTIONS, 1);
-  if (v.help) return help(io, COMMAND_HELP.logs);
-  const arn = executionArnOf(positionals);
+export async function logsCommand(arn: string, v: TargetOptions, io: Io): Promise<number> {
   const report = await failureReport(
     clientsFor({ ...v, region: v.region ?? regionOf(arn) }),
     arn,
-    v['stack-name'] ?? DEFAULT_STACK_NAME,
+    v.stackName ?? DEFAULT_STACK_NAME,
   );
   if (!report.error) {
     io.out(`the execution ${report.status === 'RUNNING' ? 'is still running' : 'succeeded'}: nothing failed`);
