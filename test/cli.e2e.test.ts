@@ -53,9 +53,27 @@ test('create then destroy through the CLI leaves the emulator as each promises',
 });
 
 test('a failed execution exits 1 with the error name and cause on stderr, and creates nothing', async () => {
-  const run = await lifecycle('create', '--hostname', '$(id)', '--zone', ZONE, '--local', '--endpoint', h.url);
+  // A zone the account lacks: only the workflow can find that out.
+  const run = await lifecycle(
+    'create',
+    '--hostname',
+    'web1',
+    '--zone',
+    'nowhere.internal',
+    '--local',
+    '--endpoint',
+    h.url,
+  );
   expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(/^create-vm failed: InvalidInput: hostname: "\$\(id\)" is not a DNS label/m);
+  expect(run.stdout).toMatch(/ValidateInput\s+Task\s+Failed/);
+  expect(run.stderr).toMatch(/^create-vm failed: ZoneNotFound: dnsZone: no hosted zone named nowhere\.internal/m);
+  expect(await h.instances()).toHaveLength(0);
+});
+
+test('a mistake the input contract catches is refused before the execution starts (exit 2)', async () => {
+  const run = await lifecycle('create', '--hostname', '$(id)', '--zone', ZONE, '--local', '--endpoint', h.url);
+  expect(run).toMatchObject({ code: 2, stdout: '' });
+  expect(run.stderr).toMatch(/^instance-lifecycle create: InvalidInput: hostname: "\$\(id\)" is not a DNS label/);
   expect(await h.instances()).toHaveLength(0);
 });
 
@@ -80,7 +98,7 @@ test('--json prints only the output', async () => {
 test('bad usage exits 2 and says why', async () => {
   const unknown = await lifecycle('create', '--hostnme', 'web1');
   expect(unknown.code).toBe(2);
-  expect(unknown.stderr).toContain("Unknown option '--hostnme'");
+  expect(unknown.stderr).toContain("unknown option '--hostnme' (did you mean --hostname?)");
   // Without --local, --endpoint is the Step Functions API of an emulator: this one has no stack.
   const noStack = await lifecycle('create', '--hostname', 'web1', '--zone', ZONE, '--endpoint', h.url);
   expect(noStack.code).toBe(1);

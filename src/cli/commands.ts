@@ -17,6 +17,7 @@ import { defaultsCommand } from './defaults';
 import { DEFAULT_STACK_NAME, RemoteError } from './deployed/aws';
 import { clientsFor, followExecution, listCommand, logsCommand, statusCommand } from './deployed/commands';
 import { startExecution } from './deployed/executions';
+import { hostsCommand } from './deployed/hosts';
 import { machineOf } from './deployed/stack';
 import { fleetFailures, type Io, MACHINE } from './io';
 import { failureLine, header, stepLine } from './output';
@@ -246,6 +247,7 @@ export const handlers: Handlers = {
   list: listCommand,
   logs: logsCommand,
   defaults: defaultsCommand,
+  hosts: hostsCommand,
   emulator: emulatorCommand,
   demo: demoCommand,
 };

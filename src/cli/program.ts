@@ -82,6 +82,12 @@ export interface DefaultsOptions extends TargetOptions {
   local?: boolean;
 }
 
+export interface HostsOptions extends TargetOptions {
+  zone?: string[];
+  orphans?: boolean;
+  json?: boolean;
+}
+
 export interface EmulatorOptions {
   port: number;
   zone?: string[];
@@ -105,6 +111,7 @@ export interface Handlers {
   list(options: ListOptions, io: Io): Promise<number>;
   logs(executionArn: string, options: TargetOptions, io: Io): Promise<number>;
   defaults(action: 'get' | 'set', pairs: string[], options: DefaultsOptions, io: Io): Promise<number>;
+  hosts(options: HostsOptions, io: Io): Promise<number>;
   emulator(options: EmulatorOptions, io: Io): Promise<number>;
   demo(options: DemoOptions, io: Io): Promise<number>;
 }
@@ -347,6 +354,21 @@ KEY= removes the key.`,
       h.defaults(action, pairs, options, io),
     ),
   );
+
+  const hosts = program
+    .command('hosts')
+    .summary('the live hosts: instance, state, age, lease, record; --orphans for stray records')
+    .description(
+      `The live instances this product manages (ManagedBy tag), as EC2 and Route 53 see them: FQDN,
+instance id, state, private IP, age, lease expiry, the record's state (ok: it points at the
+instance; missing; elsewhere: it points at something else) and the execution that created it.
+--orphans adds the A and CNAME records that point at no live managed instance, in the zones
+given with --zone or in every hosted zone the caller can list. Read-only.`,
+    )
+    .option('--zone <zone>', 'with --orphans: look in this zone only; repeatable', repeat)
+    .option('--orphans', 'also list records that point at no live managed instance')
+    .option('--json', 'one JSON object: {hosts, orphans}');
+  targetOptions(hosts, false).action(run((h, options: HostsOptions) => h.hosts(options, io)));
 
   program
     .command('emulator')

@@ -5,6 +5,8 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/seed';
@@ -16,6 +18,8 @@ export interface Aws {
   cfn: CloudFormationClient;
   logs: CloudWatchLogsClient;
   ssm: SSMClient;
+  ec2: EC2Client;
+  route53: Route53Client;
   region?: string;
   /** Where the clients go instead of AWS's own endpoints. */
   endpoint?: string;
@@ -53,6 +57,9 @@ export function awsClients(options: { region?: string; profile?: string; endpoin
     cfn: new CloudFormationClient(config),
     logs: new CloudWatchLogsClient(config),
     ssm: new SSMClient(config),
+    ec2: new EC2Client(config),
+    // Route 53 is global: its endpoint is us-east-1's (aws-cn and GovCloud have their own).
+    route53: new Route53Client(config),
     region,
     endpoint,
   };
