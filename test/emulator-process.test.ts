@@ -62,33 +62,39 @@ test('an emulator killed outright (SIGKILL) leaves no moto_server behind', async
   expect(await gone(e.moto, 5_000)).toBe(true);
 }, 60_000);
 
-test('Ctrl-C at the terminal during demo stops the create, cleans up through the emulator, exit 130', async () => {
-  // A terminal sends SIGINT to the whole foreground process group: the command and its children.
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'cli', 'lifecycle.js'), 'demo'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/LaunchInstance\s+Task\s+Succeeded/.test(out)) resolve();
+test.each([
+  ['Ctrl-C at the terminal (SIGINT to the process group)', 'SIGINT', true, 130, 'stopped with Ctrl-C'],
+  ['a supervisor’s SIGTERM to the command alone', 'SIGTERM', false, 143, 'stopped with SIGTERM'],
+] as const)(
+  '%s during demo stops the create, cleans up through the emulator, no emulator left',
+  async (_how, signal, group, code, cause) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'cli', 'lifecycle.js'), 'demo'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-  });
-  const moto = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes('launcher.py'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
-  process.kill(-(child.pid ?? 0), 'SIGINT');
-  expect(await exited).toBe(130);
-  expect(err).toContain('create-vm aborted: Interrupted: stopped with Ctrl-C');
-  expect(err).toMatch(/clean-up after create-web1-\S+: terminated i-[0-9a-f]+/);
-  expect(err).not.toMatch(/ECONNREFUSED|nothing answers/);
-  expect(await gone(moto, 5_000)).toBe(true);
-}, 90_000);
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/LaunchInstance\s+Task\s+Succeeded/.test(out)) resolve();
+      });
+    });
+    const moto = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('launcher.py'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
+    process.kill(group ? -(child.pid ?? 0) : (child.pid ?? 0), signal);
+    expect(await exited).toBe(code);
+    expect(err).toContain(`create-vm aborted: Interrupted: ${cause}`);
+    expect(err).toMatch(/clean-up after create-web1-\S+: terminated i-[0-9a-f]+/);
+    expect(err).not.toMatch(/ECONNREFUSED|nothing answers/);
+    expect(await gone(moto, 5_000)).toBe(true);
+  },
+  90_000,
+);

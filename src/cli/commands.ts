@@ -76,6 +76,13 @@ async function engineFor(endpoint: string, verbose: boolean, io: Io, quiet: bool
   return new LocalEngine({ endpoint, verbose, waitMs, templatePath: synthesize().templatePath });
 }
 
+/** The signal that stopped the last execution, for the exit code a shell expects (128 + its number). */
+let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+
+function abortedCode(): number {
+  return stoppedBy === 'SIGTERM' ? 143 : 130;
+}
+
 async function runWorkflow(
   engine: LocalEngine,
   workflow: Workflow,
@@ -85,14 +92,24 @@ async function runWorkflow(
 ): Promise<ExecutionResult> {
   if (!json) io.out(header(`${MACHINE[workflow]} ${JSON.stringify(input)}`));
   const execution = engine.start(workflow, input, { onStep: json ? undefined : (event) => io.out(stepLine(event)) });
-  // Ctrl-C stops the execution (StopExecution), and the clean-up removes what it had made.
-  const interrupt = () => execution.stop('Interrupted', 'stopped with Ctrl-C');
+  // Ctrl-C (or a SIGTERM from a CI runner or a supervisor) stops the execution (StopExecution),
+  // the clean-up removes what it had made, and the emulator, with any guests, stops after it.
+  const interrupt = () => {
+    stoppedBy = 'SIGINT';
+    execution.stop('Interrupted', 'stopped with Ctrl-C');
+  };
+  const terminate = () => {
+    stoppedBy = 'SIGTERM';
+    execution.stop('Interrupted', 'stopped with SIGTERM');
+  };
   process.once('SIGINT', interrupt);
+  process.once('SIGTERM', terminate);
   let result: ExecutionResult;
   try {
     result = await execution.result;
   } finally {
     process.off('SIGINT', interrupt);
+    process.off('SIGTERM', terminate);
   }
   if (result.status === 'SUCCEEDED') io.out(JSON.stringify(result.output, null, json ? 0 : 2));
   else io.err(failureLine(MACHINE[workflow], result));
@@ -146,7 +163,7 @@ async function workflowCommand(
   return withEmulator(v.endpoint, zones, v.guests ?? 'simulated', io, !!v.json, async (url) => {
     const engine = await engineFor(url, !!v.verbose, io, !!v.json);
     const result = await runWorkflow(engine, workflow, input, io, !!v.json);
-    if (result.status === 'ABORTED') return 130;
+    if (result.status === 'ABORTED') return abortedCode();
     if (result.status !== 'SUCCEEDED') return 1;
     const failed = fleetFailures(result.output);
     if (failed > 0) io.err(`${MACHINE[workflow]}: ${failed} host(s) failed and were rolled back; the others are done`);
@@ -218,7 +235,7 @@ async function demoCommand(v: DemoOptions, io: Io): Promise<number> {
   return withEmulator(undefined, [zone], v.guests, io, false, async (url) => {
     const engine = await engineFor(url, !!v.verbose, io, false);
     const created = await runWorkflow(engine, 'create', { hostname, dnsZone: zone, pollIntervalSeconds: 0 }, io, false);
-    if (created.status === 'ABORTED') return 130;
+    if (created.status === 'ABORTED') return abortedCode();
     if (created.status !== 'SUCCEEDED') return 1;
     io.out('');
     const destroyed = await runWorkflow(
@@ -228,7 +245,7 @@ async function demoCommand(v: DemoOptions, io: Io): Promise<number> {
       io,
       false,
     );
-    if (destroyed.status === 'ABORTED') return 130;
+    if (destroyed.status === 'ABORTED') return abortedCode();
     if (destroyed.status !== 'SUCCEEDED') return 1;
     const left = await leftovers(url, hostname, zone);
     io.out('');
