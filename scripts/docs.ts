@@ -14,7 +14,7 @@ const { definitions } = loadDeployment(synthesize().templatePath);
 mkdirSync(path.join(PROJECT_ROOT, 'docs'), { recursive: true });
 for (const diagram of DIAGRAMS) {
   const file = path.join(PROJECT_ROOT, diagram.file);
-  writeFileSync(file, diagramPage(diagram.title, diagram.description, definitions[diagram.workflow]));
+  writeFileSync(file, diagramPage(diagram, definitions[diagram.workflow]));
   console.log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 }
 
