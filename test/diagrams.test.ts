@@ -1,7 +1,8 @@
 /** The diagrams in docs/ are drawn from the synthesized definitions and must match them. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DIAGRAMS, describeCondition, diagramPage, mermaidOf } from '../src/docs/diagram';
+import { DIAGRAMS, describeCondition, diagramPage, imageOf, mermaidOf } from '../src/docs/diagram';
+import { pngSize, sourceKey, sourceKeyOf, withSourceKey } from '../src/docs/png';
 import { PROJECT_ROOT } from '../src/engine/synth';
 import { type AslDefinition, type AslState, allStates, nestedDefinitions } from '../src/engine/template';
 import { definitions } from '../src/harness/deployment';
@@ -55,6 +56,19 @@ test.each(DIAGRAMS.map((d) => [d.file, d] as const))('%s is up to date (npm run 
   const expected = diagramPage(diagram, definitions()[diagram.workflow]);
   expect(readFileSync(path.join(PROJECT_ROOT, diagram.file), 'utf8')).toBe(expected);
 });
+
+test.each(DIAGRAMS.map((d) => [imageOf(d), d] as const))(
+  '%s was rendered from the diagram on its page (npm run docs, with Chromium)',
+  (image, diagram) => {
+    const file = path.join(PROJECT_ROOT, image);
+    expect(existsSync(file)).toBe(true);
+    const png = readFileSync(file);
+    expect(sourceKeyOf(png)).toBe(sourceKey(mermaidOf(definitions()[diagram.workflow])));
+    // Drawn at its natural size, and small enough to read on a page 900 px wide.
+    expect(pngSize(png).width).toBeLessThanOrEqual(1300);
+    expect(diagramPage(diagram, definitions()[diagram.workflow])).toContain(`](${path.basename(image)})`);
+  },
+);
 
 test('each poll loop of every machine is one node that gives its first wait and its bound', () => {
   let count = 0;
@@ -247,4 +261,19 @@ test('conditions read as people write them', () => {
       ],
     }),
   ).toBe('running.status = WAITING and running.attempt ≥ 60');
+});
+
+test('a PNG keeps the key of its source through a round trip, and a changed source does not match it', () => {
+  // The smallest PNG: signature, IHDR (1×1, greyscale), IDAT, IEND.
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010800000000' +
+      '3a7e9b550000000a49444154789c63600000000200015e2a09f70000000049454e44ae426082',
+    'hex',
+  );
+  expect(sourceKeyOf(png)).toBeUndefined();
+  const keyed = withSourceKey(png, sourceKey('flowchart TD\n  a --> b'));
+  expect(sourceKeyOf(keyed)).toBe(sourceKey('flowchart TD\n  a --> b'));
+  expect(sourceKeyOf(keyed)).not.toBe(sourceKey('flowchart TD\n  a --> c'));
+  expect(pngSize(keyed)).toEqual({ width: 1, height: 1 });
+  expect(keyed.subarray(keyed.length - 12).toString('latin1', 4, 8)).toBe('IEND');
 });

@@ -520,23 +520,32 @@ export function mermaidOf(definition: AslDefinition): string {
   ].join('\n');
 }
 
-/** One page of docs/: a state machine's diagram. */
+/** One page of docs/: a state machine's diagram, as a picture and as Mermaid source. */
 export interface DiagramPage {
   workflow: Workflow;
+  /** The Markdown page; its picture is the .png beside it. */
   file: string;
   title: string;
   description: string;
 }
 
+/** The picture of a page: the .png beside the .md, rendered by `npm run docs`. */
+export function imageOf(page: DiagramPage): string {
+  return page.file.replace(/\.md$/, '.png');
+}
+
 /** The Markdown page of docs/ for one state machine. */
 export function diagramPage(page: DiagramPage, definition: AslDefinition): string {
   const diagram = diagramOf(definition);
+  const image = imageOf(page).split('/').pop();
   return [
     `# ${page.title}`,
     '',
     page.description,
     '',
-    'Generated from the synthesized definition by `npm run docs`; a test fails when it is out of date.',
+    `![${page.title}: the state machine as a flowchart](${image})`,
+    '',
+    'Generated from the synthesized definition by `npm run docs`, the picture with mermaid-cli; a test fails when either is out of date.',
     '',
     ...(nodesOf(diagram.items).some((n) => n.shape === 'poll')
       ? [
@@ -547,6 +556,8 @@ export function diagramPage(page: DiagramPage, definition: AslDefinition): strin
       ? ['- Red edges are where an error goes (Catch); red nodes run only after one.']
       : []),
     '- Every task also retries Lambda service errors and AWS throttling with backoff and jitter (not drawn).',
+    '',
+    '## Mermaid source',
     '',
     '```mermaid',
     mermaidOf(definition),
