@@ -76,6 +76,11 @@ export function pngSize(png: Buffer): { width: number; height: number } {
   return { width: header.data.readUInt32BE(0), height: header.data.readUInt32BE(4) };
 }
 
+/** Whether `file` is a picture rendered from this Mermaid source with these settings. */
+export function isCurrent(mermaid: string, file: string): boolean {
+  return existsSync(file) && sourceKeyOf(readFileSync(file)) === sourceKey(mermaid);
+}
+
 /** Why pictures cannot be rendered here, or undefined when they can. */
 export function cannotRender(): string | undefined {
   const { executablePath } = JSON.parse(readFileSync(PUPPETEER_CONFIG, 'utf8')) as { executablePath: string };
