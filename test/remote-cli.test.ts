@@ -5,6 +5,7 @@
  * retry, a failure inside the nested Parallel, still running, a destroy). No test reaches AWS; the
  * same commands against the emulator's API are in test/api.test.ts.
  */
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +25,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { failingTask } from '../src/cli/deployed/executions';
+import { awsClients } from '../src/cli/deployed/aws';
+import { failingTask, follow } from '../src/cli/deployed/executions';
 import { HistoryReader } from '../src/cli/deployed/history';
 import { main } from '../src/cli/main';
 import { allStates } from '../src/engine/template';
@@ -189,6 +191,23 @@ describe('status, list and logs', () => {
     expect(code).toBe(0);
     expect(out.match(/^ {2}ValidateInput\s/gm)).toHaveLength(1);
     expect(out).toMatch(/^ {2}Done\s+Pass\s+Succeeded/m);
+  });
+
+  test('following a long execution leaves no listener on its abort signal per poll', async () => {
+    const running = fixture('create-running');
+    const done = fixture('create-succeeded');
+    let describe = sfn.on(DescribeExecutionCommand);
+    for (let i = 0; i < 25; i++) describe = describe.resolvesOnce(running.execution as never);
+    describe.resolves(done.execution as never);
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: done.events });
+    const stop = new AbortController();
+    const followed = await follow(awsClients({ region: 'eu-west-1' }), EXECUTION, {
+      signal: stop.signal,
+      intervalMs: 1,
+    });
+    expect(followed.status).toBe('SUCCEEDED');
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(26);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 
   test('Ctrl-C stops following, leaves the execution running and says how to follow it (exit 130)', async () => {

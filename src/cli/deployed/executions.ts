@@ -70,12 +70,17 @@ export async function follow(aws: Aws, executionArn: string, options: FollowOpti
         return { status, error: described.error ?? status, cause: described.cause ?? '', executionArn };
       }
       if (options.once || options.signal?.aborted) return { status: 'RUNNING', executionArn };
+      // One listener per wait, removed when the wait ends: a long execution polls hundreds of times.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.intervalMs ?? 2000);
-        options.signal?.addEventListener('abort', () => {
+        const wake = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          options.signal?.removeEventListener('abort', wake);
+          resolve();
+        }, options.intervalMs ?? 2000);
+        options.signal?.addEventListener('abort', wake, { once: true });
       });
       if (options.signal?.aborted) return { status: 'RUNNING', executionArn };
     }
