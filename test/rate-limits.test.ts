@@ -1,7 +1,12 @@
 /**
  * AWS's documented request rate limits in the emulator: the token buckets on an injected clock,
- * and the service's own throttling error, off unless asked for.
+ * then the service's own throttling error on the wire, off unless asked for.
  */
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { REFERENCE_PROFILE } from '../src/bench/measure';
+import { type Emulator, startEmulator } from '../src/emulator';
 import type { Operation } from '../src/emulator/protocol';
 import {
   EC2_THROTTLING,
@@ -12,7 +17,9 @@ import {
   SFN_QUOTAS,
   SSM_QUOTAS,
 } from '../src/emulator/rate-limits';
-import type { VirtualClock } from '../src/emulator/timeline';
+import { clientConfig } from '../src/emulator/seed';
+import { Timeline, type VirtualClock } from '../src/emulator/timeline';
+import { Harness } from '../src/harness';
 
 /** Calls `take` n times at `now`; how many were let through. */
 function takeMany(
@@ -169,5 +176,140 @@ describe('the emulator’s rate limits, apart from the wire', () => {
     expect(limits.refusal(op('ec2', 'RunInstances'), {}, '')).toBeDefined();
     clock = () => 0;
     expect(limits.refusal(op('ec2', 'RunInstances'), {}, '')).toBeUndefined();
+  });
+});
+
+describe('through the proxy, as an SDK client sees it', () => {
+  const h = new Harness();
+  let now = 0;
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+  beforeEach(async () => {
+    await h.reset();
+    now = 0;
+    h.emulator.proxy.timeline = new Timeline(REFERENCE_PROFILE, () => now);
+  });
+  afterEach(() => {
+    h.emulator.proxy.timeline = undefined;
+  });
+
+  const rateLimits = async (method: 'GET' | 'POST', body?: unknown) => {
+    const res = await fetch(`${h.url}/_emulator/rate-limits`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const state = async () =>
+    (await (await fetch(`${h.url}/_emulator/state`)).json()) as { throttled: Record<string, number> };
+  const zones = (step?: string) =>
+    new Route53Client({ ...clientConfig(h.url), customUserAgent: step && `instance-lifecycle/${step}` });
+  /** ListHostedZonesByName n times; the error names of the calls refused. */
+  async function listZones(n: number, step?: string): Promise<string[]> {
+    const client = zones(step);
+    const refused: string[] = [];
+    for (let i = 0; i < n; i += 1) {
+      try {
+        await client.send(new ListHostedZonesByNameCommand({ DNSName: 'example.internal' }));
+      } catch (error) {
+        refused.push((error as Error).name);
+      }
+    }
+    return refused;
+  }
+
+  test('off by default: a burst past every limit is answered', async () => {
+    expect((await rateLimits('GET')).body.enabled).toBe(false);
+    expect(await listZones(60)).toEqual([]);
+    expect((await state()).throttled).toEqual({});
+  });
+
+  test('Route 53: Throttling (HTTP 400) after a burst of 50, then 10 more a second', async () => {
+    expect((await rateLimits('POST', { enabled: true })).body.enabled).toBe(true);
+    expect(await listZones(50)).toEqual([]);
+    const error = await zones()
+      .send(new ListHostedZonesByNameCommand({ DNSName: 'example.internal' }))
+      .catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => e);
+    expect(error).toMatchObject({ name: 'Throttling', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+    now = 1;
+    expect(await listZones(11)).toEqual(['Throttling']);
+  });
+
+  test('EC2: RequestLimitExceeded (HTTP 503) on the sixth RunInstances of a second', async () => {
+    await rateLimits('POST', { enabled: true });
+    const ec2 = new EC2Client(clientConfig(h.url));
+    const run = () => ec2.send(new RunInstancesCommand({ ImageId: 'ami-0ed094fb1304fd857', MinCount: 1, MaxCount: 1 }));
+    for (let i = 0; i < 5; i += 1) await run();
+    await expect(run()).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { httpStatusCode: 503 },
+    });
+    expect(await h.liveInstances()).toHaveLength(5);
+    now = 0.5;
+    await expect(run()).resolves.toBeDefined();
+  });
+
+  test('SSM: ThrottlingException after Parameter Store’s 40 reads', async () => {
+    await rateLimits('POST', { enabled: true });
+    const ssm = new SSMClient(clientConfig(h.url));
+    await ssm.send(new PutParameterCommand({ Name: '/lifecycle/defaults', Value: '{}', Type: 'String' }));
+    for (let i = 0; i < 40; i += 1) await ssm.send(new GetParameterCommand({ Name: '/lifecycle/defaults' }));
+    await expect(ssm.send(new GetParameterCommand({ Name: '/lifecycle/defaults' }))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  test('the state counts throttled calls per operation and per step', async () => {
+    await rateLimits('POST', { enabled: true });
+    expect(await listZones(48)).toEqual([]);
+    expect(await listZones(4, 'ValidateInput')).toEqual(['Throttling', 'Throttling']);
+    expect(await listZones(1)).toEqual(['Throttling']);
+    expect((await state()).throttled).toEqual({
+      ListHostedZonesByName: 3,
+      'ValidateInput ListHostedZonesByName': 2,
+    });
+  });
+
+  test('a reset refills the buckets and clears the counts; the limits stay on', async () => {
+    await rateLimits('POST', { enabled: true });
+    expect(await listZones(51)).toEqual(['Throttling']);
+    await h.reset();
+    expect((await state()).throttled).toEqual({});
+    expect((await rateLimits('GET')).body.enabled).toBe(true);
+    expect(await listZones(51)).toEqual(['Throttling']);
+  });
+
+  test('the control endpoint turns them off, refuses what is not a boolean, and lists the table', async () => {
+    await rateLimits('POST', { enabled: true });
+    expect(await listZones(51)).toEqual(['Throttling']);
+    expect((await rateLimits('POST', { enabled: false })).body.enabled).toBe(false);
+    expect(await listZones(10)).toEqual([]);
+    expect((await rateLimits('POST', { enabled: 'yes' })).status).toBe(400);
+    const { body } = await rateLimits('GET');
+    expect(body.limits).toContainEqual({
+      service: 'route53',
+      tier: 'account',
+      bucket: 'all requests',
+      burst: 50,
+      refill: 10,
+      source: ROUTE53_THROTTLING,
+    });
+  });
+});
+
+describe('startEmulator({ rateLimits: true })', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ rateLimits: true });
+  });
+  afterAll(() => emulator?.stop());
+
+  test('applies them from the start', async () => {
+    emulator.proxy.timeline = new Timeline(REFERENCE_PROFILE, () => 0);
+    const ec2 = new EC2Client(clientConfig(emulator.url));
+    const run = () => ec2.send(new RunInstancesCommand({ ImageId: 'ami-0ed094fb1304fd857', MinCount: 1, MaxCount: 1 }));
+    for (let i = 0; i < 5; i += 1) await run();
+    await expect(run()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
   });
 });
