@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Fault, FaultPlan } from './faults';
+import type { RateLimits } from './rate-limits';
 
 /** What the control API steers: the proxy, seen from here. */
 export interface Controlled {
@@ -11,6 +12,7 @@ export interface Controlled {
   readonly stack?: { stackName: string };
   readonly machineTimings: { mode: string };
   readonly faults: FaultPlan;
+  readonly rateLimits: RateLimits;
   state(): unknown;
   reset(): Promise<void>;
   seedZone(name: string): Promise<string>;
@@ -47,6 +49,11 @@ export async function control(
     case 'DELETE /_emulator/faults':
       proxy.faults.clear();
       return send(200, []);
+    case 'GET /_emulator/rate-limits':
+    case 'POST /_emulator/rate-limits': {
+      const { status, payload } = proxy.rateLimits.control(method, body);
+      return send(status, payload);
+    }
     case 'POST /_emulator/reset':
       await proxy.reset();
       return send(200, { ok: true });

@@ -16,6 +16,7 @@ import { type CallSite, errorOf, type Fault, FaultPlan } from './faults';
 import { Guests } from './guests';
 import { LambdaService } from './lambda';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
+import { RateLimits, REAL_CLOCK } from './rate-limits';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { clientConfig, ensureZone } from './seed';
 import { SsmAgent } from './ssm';
@@ -41,6 +42,8 @@ export interface ProxyOptions {
    * `deployed` (the template's own). @default 'fast'
    */
   timings?: Timings;
+  /** AWS's documented request rate limits (rate-limits.ts); also `POST /_emulator/rate-limits`. @default false */
+  rateLimits?: boolean;
 }
 
 /** A stack the emulator deploys into moto and keeps deployed across resets. */
@@ -58,6 +61,8 @@ export interface LoadedStack {
  */
 export class EmulatorProxy {
   readonly faults = new FaultPlan();
+  /** On the timeline's virtual clock when there is one, else the real one. */
+  readonly rateLimits: RateLimits;
   readonly guests = new Guests();
   /** Calls per operation, and per `Step Operation` for calls a workflow step made. */
   readonly calls = new Map<string, number>();
@@ -90,6 +95,7 @@ export class EmulatorProxy {
   constructor(private readonly options: ProxyOptions) {
     this.ec2 = new EC2Client(clientConfig(options.motoUrl));
     this.rebootOfflinePolls = options.rebootOfflinePolls ?? 2;
+    this.rateLimits = new RateLimits(options.rateLimits, () => this.timeline?.now ?? REAL_CLOCK);
     this.ec2Rules = new Ec2Rules(options.motoUrl);
     if (options.guests === 'container') this.containers = new ContainerGuests();
     this.ssm = new SsmAgent({
@@ -169,6 +175,7 @@ export class EmulatorProxy {
     await fetch(`${this.options.motoUrl}/moto-api/reset`, { method: 'POST' });
     await this.containers?.reset();
     this.faults.clear();
+    this.rateLimits.reset();
     this.guests.clear();
     this.ssm.reset();
     this.calls.clear();
@@ -189,6 +196,7 @@ export class EmulatorProxy {
       commands: this.ssm.commands,
       invocations: [...this.ssm.invocations.values()],
       calls: Object.fromEntries(this.calls),
+      throttled: Object.fromEntries(this.rateLimits.throttled),
       faults: this.faults.list(),
     };
   }
@@ -219,6 +227,8 @@ export class EmulatorProxy {
   }
 
   private async answer(op: Operation, req: IncomingMessage, path: string, body: string): Promise<WireResponse> {
+    const throttled = this.rateLimits.refusal(op, req.headers, body);
+    if (throttled) return throttled;
     const site: CallSite = { operation: op.name, step: op.step, body };
     const slow = this.faults.take('latency', site);
     if (slow) await sleep(slow.delayMs ?? 1000);
