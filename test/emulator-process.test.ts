@@ -16,10 +16,17 @@ function alive(pid: number): boolean {
 }
 
 /** Starts `lifecycle emulator --no-stack`; resolves with its pid and its moto_server's once it is ready. */
-async function emulator(): Promise<{ pid: number; moto: number; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'cli', 'lifecycle.js'), 'emulator', '--no-stack'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function emulator(
+  ...extra: string[]
+): Promise<{ pid: number; moto: number; url: string; exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'cli', 'lifecycle.js'), 'emulator', '--no-stack', ...extra],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -36,7 +43,7 @@ async function emulator(): Promise<{ pid: number; moto: number; exited: Promise<
     .filter((line) => line.includes('launcher.py'))
     .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
   if (!moto) throw new Error(`no moto_server under the emulator: ${children}`);
-  return { pid: child.pid ?? 0, moto, exited };
+  return { pid: child.pid ?? 0, moto, url: /AWS_ENDPOINT_URL=(\S+)/.exec(out)?.[1] ?? '', exited };
 }
 
 async function gone(pid: number, withinMs: number): Promise<boolean> {
@@ -54,6 +61,19 @@ test('SIGTERM stops the emulator and its moto_server, exit 0', async () => {
   expect(await e.exited).toBe(0);
   expect(await gone(e.moto, 5_000)).toBe(true);
 }, 60_000);
+
+test("--rate-limits turns on AWS's rate limits; without it they are off", async () => {
+  for (const [args, enabled] of [
+    [['--rate-limits'], true],
+    [[], false],
+  ] as const) {
+    const e = await emulator(...args);
+    const limits = (await (await fetch(`${e.url}/_emulator/rate-limits`)).json()) as { enabled: boolean };
+    expect(limits.enabled).toBe(enabled);
+    process.kill(e.pid, 'SIGTERM');
+    expect(await e.exited).toBe(0);
+  }
+}, 90_000);
 
 test('an emulator killed outright (SIGKILL) leaves no moto_server behind', async () => {
   const e = await emulator();

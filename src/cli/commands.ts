@@ -181,11 +181,21 @@ async function emulatorCommand(v: EmulatorOptions, io: Io): Promise<number> {
     stack = { outdir: synthesize().outdir, stackName: STACK_ID };
   }
   const started = Date.now();
-  const emulator = await startEmulator({ port, zones, guests, timings, stack, progress: (line) => io.err(line) });
+  const emulator = await startEmulator({
+    port,
+    zones,
+    guests,
+    timings,
+    stack,
+    rateLimits: v.rateLimits,
+    progress: (line) => io.err(line),
+  });
   const url = emulator.url;
   io.out(`AWS_ENDPOINT_URL=${url}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   io.err(`emulator ready in ${seconds} s: zones ${zones.join(', ')}${guests === 'container' ? ', real guests' : ''}`);
+  if (v.rateLimits)
+    io.err("  rate limits: AWS's (GET /_emulator/rate-limits lists them; /_emulator/state counts throttled calls)");
   io.err(
     timings === 'fast'
       ? "  timings: fast (Waits 0 s, retries at once; --timings deployed keeps the template's)"

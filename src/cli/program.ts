@@ -94,6 +94,7 @@ export interface EmulatorOptions {
   guests: GuestMode;
   timings: 'fast' | 'deployed';
   stack: boolean;
+  rateLimits?: boolean;
 }
 
 export interface DemoOptions {
@@ -400,6 +401,10 @@ outputs. Point the CLI at it with --endpoint URL (the Step Functions API) or --l
         .default('fast'),
     )
     .option('--no-stack', 'deploy nothing: for `npm run deploy:local` (the cdk CLI) to deploy')
+    .option(
+      '--rate-limits',
+      "AWS's documented request rate limits, as token buckets: over them a call gets the service's throttling error",
+    )
     .action(run((h, options: EmulatorOptions) => h.emulator(options, io)));
 
   program
