@@ -76,6 +76,7 @@ export const THROTTLING_CODE: Record<string, string> = {
   ec2: 'RequestLimitExceeded',
   route53: 'Throttling',
   ssm: 'ThrottlingException',
+  scheduler: 'ThrottlingException',
 };
 
 /** The AWS error code and HTTP status an `error` or `throttle` fault answers a call to `service` with. */
