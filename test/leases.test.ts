@@ -6,10 +6,13 @@
  * schedule. Roll-back, clean-up and destroy leave no schedule behind; bad leases are InvalidInput
  * before anything is made.
  */
+
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { type GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXPIRES_AT_TAG } from '../lambdas/lib/contract';
 import { createLease } from '../lambdas/lib/lease';
+import { extendLease, type LeaseTarget, leaseSettingsOf, localLeaseSettings } from '../src/cli/leases';
 import { readableCause } from '../src/cli/output';
 import { clientConfig } from '../src/emulator/seed';
 import type { ExecutionResult, StepEvent } from '../src/engine/types';
@@ -264,5 +267,95 @@ describe('on the local engine', () => {
     const [instance] = (await h.host('forever')).live;
     expect(tag(instance, EXPIRES_AT_TAG)).toBeUndefined();
     expect(await h.schedules()).toEqual([]);
+  });
+});
+
+describe('extendLease (lifecycle extend)', () => {
+  const target = (): LeaseTarget => ({
+    ec2: new EC2Client(clientConfig(h.url)),
+    scheduler: new SchedulerClient(clientConfig(h.url)),
+    settings: localLeaseSettings(h.engine.deployment),
+  });
+
+  test('--by moves the schedule and the tag from the current expiry; the lease then expires at the new time', async () => {
+    const created = succeeded(
+      await h.engine.run('create', { hostname: 'ext1', dnsZone: ZONE, pollIntervalSeconds: 0, expiresIn: '30m' }),
+    );
+    const before = (await h.host('ext1')).leases[0];
+    const extended = await extendLease(target(), { hostname: 'ext1', zone: ZONE, by: '2h' });
+    const expected = new Date(Date.parse(String(created.expiresAt)) + 7200_000).toISOString().replace('.000Z', 'Z');
+    expect(extended).toEqual({
+      instanceId: created.instanceId,
+      fqdn: `ext1.${ZONE}`,
+      expiresAt: expected,
+      previous: created.expiresAt,
+      schedule: `lease-${created.instanceId}`,
+      created: false,
+    });
+    const host = await h.host('ext1');
+    expect(tag(host.live[0], EXPIRES_AT_TAG)).toBe(expected);
+    // The whole schedule kept, the time moved.
+    expect(host.leases).toEqual([
+      {
+        ...before,
+        ScheduleExpression: `at(${expected.slice(0, 19)})`,
+        Description: expect.stringContaining(expected),
+        LastModificationDate: expect.any(Date),
+        $metadata: expect.anything(),
+      },
+    ]);
+
+    expect(await expire('local', 1860)).toEqual([]);
+    expect((await h.host('ext1')).live).toHaveLength(1);
+    expect((await expire('local', 7200)).map((r) => r.status)).toEqual(['SUCCEEDED']);
+    expect(await h.host('ext1')).toMatchObject({ live: [], records: [], leases: [] });
+  }, 90_000);
+
+  test('--to sets the expiry; a host without a lease gets one; the limits are named', async () => {
+    succeeded(await h.engine.run('create', { hostname: 'ext2', dnsZone: ZONE, pollIntervalSeconds: 0 }));
+    expect((await h.host('ext2')).leases).toEqual([]);
+    const to = new Date(Date.now() + 6 * 3600_000);
+    to.setUTCMilliseconds(0);
+    const given = await extendLease(target(), { hostname: 'EXT2', zone: `${ZONE}.`, to: to.toISOString() });
+    expect(given).toMatchObject({ expiresAt: to.toISOString().replace('.000Z', 'Z'), previous: null, created: true });
+    const host = await h.host('ext2');
+    expect(host.leases.map((l) => l.ScheduleExpression)).toEqual([`at(${to.toISOString().slice(0, 19)})`]);
+    expect(JSON.parse(host.leases[0].Target?.Input ?? '')).toMatchObject({ instanceId: host.live[0].InstanceId });
+    expect(tag(host.live[0], EXPIRES_AT_TAG)).toBe(given.expiresAt);
+
+    const refused: Array<[Parameters<typeof extendLease>[1], RegExp]> = [
+      [{ hostname: 'ext2', zone: ZONE }, /^by: give either by \(a duration\) or to \(a UTC time\)/],
+      [{ hostname: 'ext2', zone: ZONE, by: '1h', to: to.toISOString() }, /^by: give either/],
+      [{ hostname: 'ext2', zone: ZONE, by: 'later' }, /^by: "later" is not a duration/],
+      [{ hostname: 'ext2', zone: ZONE, to: '2020-01-01T00:00:00Z' }, /^to: 2020-01-01T00:00:00Z is not in the future/],
+      [{ hostname: 'ext2', zone: ZONE, by: '400d' }, /^by: the new expiry .*; the longest lease is 365d/],
+      [
+        { hostname: 'ext2', zone: ZONE, by: '1d', longest: '8h' },
+        /^by: .*later than the longest lease this deployment allows \(expiresIn 8h/,
+      ],
+    ];
+    for (const [request, message] of refused) {
+      await expect(extendLease(target(), request)).rejects.toMatchObject({
+        name: 'InvalidInput',
+        message: expect.stringMatching(message),
+      });
+    }
+    await expect(extendLease(target(), { hostname: 'nobody', zone: ZONE, by: '1h' })).rejects.toMatchObject({
+      name: 'HostNotFound',
+    });
+    // Nothing refused moved anything.
+    expect((await h.host('ext2')).leases.map((l) => l.ScheduleExpression)).toEqual([
+      `at(${to.toISOString().slice(0, 19)})`,
+    ]);
+  }, 90_000);
+
+  test("the stack's outputs give the same settings the steps were deployed with", () => {
+    const outputs = h.emulator.proxy.stack?.outputs ?? {};
+    expect(leaseSettingsOf(outputs)).toEqual({
+      group: outputs.LeaseScheduleGroupName,
+      roleArn: outputs.LeaseRoleArn,
+      destroyStateMachineArn: outputs.DestroyVmStateMachineArn,
+    });
+    expect(() => leaseSettingsOf({})).toThrow(/redeploy/);
   });
 });

@@ -344,8 +344,8 @@ export function formatUtcTime(time: Date): string {
   return `${time.toISOString().slice(0, 19)}Z`;
 }
 
-/** A lease's length within the product's bounds, whatever the deployment's maximum. */
-function withinLeaseBounds(field: string, seconds: number, what: string): void {
+/** A lease's length within the product's bounds, whatever the deployment's maximum; `what` leads the message. */
+export function checkLeaseLength(field: string, seconds: number, what: string): void {
   if (seconds < LEASE_MIN_SECONDS) {
     throw new InvalidInput(field, `${what}; the shortest lease is ${formatDuration(LEASE_MIN_SECONDS)}`);
   }
@@ -358,7 +358,7 @@ function parseExpiresIn(raw: Record<string, unknown>): string | undefined {
   const value = raw.expiresIn;
   if (value === undefined || value === null) return undefined;
   const seconds = parseDuration(value);
-  withinLeaseBounds('expiresIn', seconds, `${value} is ${formatDuration(seconds)}`);
+  checkLeaseLength('expiresIn', seconds, `${value} is ${formatDuration(seconds)}`);
   return value as string;
 }
 
@@ -368,7 +368,7 @@ function parseExpiresAt(raw: Record<string, unknown>, now: Date): string | undef
   const time = parseUtcTime(value);
   const seconds = Math.floor((time.getTime() - now.getTime()) / 1000);
   if (seconds <= 0) throw new InvalidInput('expiresAt', `${value} is not in the future (now: ${formatUtcTime(now)})`);
-  withinLeaseBounds('expiresAt', seconds, `${value} is ${formatDuration(seconds)} from now`);
+  checkLeaseLength('expiresAt', seconds, `${value} is ${formatDuration(seconds)} from now`);
   return formatUtcTime(time);
 }
 
