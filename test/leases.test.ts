@@ -7,11 +7,11 @@
  * before anything is made.
  */
 
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { type GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateScheduleCommand, type GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXPIRES_AT_TAG } from '../lambdas/lib/contract';
-import { createLease } from '../lambdas/lib/lease';
+import { createLease, leaseSchedule } from '../lambdas/lib/lease';
 import { extendLease, type LeaseTarget, leaseSettingsOf, localLeaseSettings } from '../src/cli/leases';
 import { readableCause } from '../src/cli/output';
 import { clientConfig } from '../src/emulator/seed';
@@ -185,6 +185,63 @@ describe('on the local engine', () => {
     expect(await h.host('lease5')).toMatchObject({ live: [], records: [], leases: [] });
   });
 
+  test('the Scheduler throttling the launch is retried; endless, it is named and rolled back, no schedule left', async () => {
+    // Four throttled calls: the SDK tries each invocation twice, Step Functions retries the step twice.
+    h.faults([{ kind: 'throttle', operation: 'CreateSchedule', step: 'LaunchInstance', times: 4 }]);
+    const steps: StepEvent[] = [];
+    const ok = await h.engine.run(
+      'create',
+      { hostname: 'slow', dnsZone: ZONE, pollIntervalSeconds: 0, expiresIn: '1h' },
+      (e) => steps.push(e),
+    );
+    expect(ok.status).toBe('SUCCEEDED');
+    expect(steps.filter((e) => e.name === 'LaunchInstance' && e.status === 'Retried')).toHaveLength(2);
+    expect(h.emulator.proxy.calls.get('LaunchInstance CreateSchedule')).toBe(5);
+    expect((await h.host('slow')).launched).toHaveLength(1);
+    expect((await h.host('slow')).leases).toHaveLength(1);
+
+    h.faults([{ kind: 'throttle', operation: 'CreateSchedule', step: 'LaunchInstance' }]);
+    const failed = await h.engine.run('create', {
+      hostname: 'never',
+      dnsZone: ZONE,
+      pollIntervalSeconds: 0,
+      expiresIn: '1h',
+    });
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'ThrottlingException' });
+    expect(await h.host('never')).toMatchObject({ live: [], records: [], leases: [] });
+  });
+
+  test('a lease that came due fires after the next execution the engine runs, whatever it is', async () => {
+    const created = succeeded(
+      await h.engine.run('create', { hostname: 'due', dnsZone: ZONE, pollIntervalSeconds: 0, expiresIn: '20m' }),
+    );
+    const firedBefore = h.engine.firedSchedules.length;
+    await h.advanceClock(21 * 60);
+    const other = await h.engine.run('destroy', { hostname: 'nobody', dnsZone: ZONE });
+    expect(other).toMatchObject({ status: 'FAILED', error: 'HostNotFound' });
+    await h.engine.idle();
+    expect(await h.host('due')).toMatchObject({ live: [], records: [], leases: [] });
+    expect(h.engine.firedSchedules.slice(firedBefore).map((f) => f.name)).toEqual([`lease-${created.instanceId}`]);
+  });
+
+  test('a schedule kept after completion (ActionAfterCompletion NONE) fires once and stays', async () => {
+    const instance = await h.seedHost('kept');
+    const settings = localLeaseSettings(h.engine.deployment);
+    const scheduler = new SchedulerClient(clientConfig(h.url));
+    const schedule = leaseSchedule(
+      settings,
+      { instanceId: instance.InstanceId ?? '', hostname: 'kept', dnsZone: ZONE },
+      '2020-01-01T00:00:00Z',
+    );
+    // Not a lease's name: the destroy it starts does not delete it either.
+    await scheduler.send(new CreateScheduleCommand({ ...schedule, Name: 'keep-me', ActionAfterCompletion: 'NONE' }));
+    expect(await h.engine.fireDueSchedules()).toHaveLength(1);
+    await h.engine.idle();
+    expect(await h.engine.fireDueSchedules()).toEqual([]);
+    expect((await h.host('kept')).live).toEqual([]);
+    expect((await h.schedules()).map((x) => x.Name)).toEqual(['keep-me']);
+  });
+
   test('create-fleet leases every host: one schedule per instance', async () => {
     const result = await h.engine.run('createFleet', {
       hostnames: ['fleet-1', 'fleet-2'],
@@ -294,6 +351,12 @@ describe('extendLease (lifecycle extend)', () => {
     });
     const host = await h.host('ext1');
     expect(tag(host.live[0], EXPIRES_AT_TAG)).toBe(expected);
+    const { Volumes } = await new EC2Client(clientConfig(h.url)).send(
+      new DescribeVolumesCommand({
+        Filters: [{ Name: 'attachment.instance-id', Values: [created.instanceId as string] }],
+      }),
+    );
+    expect(Volumes?.map((v) => v.Tags?.find((t) => t.Key === EXPIRES_AT_TAG)?.Value)).toEqual([expected]);
     // The whole schedule kept, the time moved.
     expect(host.leases).toEqual([
       {
