@@ -16,7 +16,7 @@ export interface CleanUpEvent {
 
 export const handler = instrument(async (event: CleanUpEvent): Promise<Undone & { executionId: string }> => {
   const undone = await undoExecution(event.executionId);
-  const left = undone.terminated.length > 0 || undone.removedRecord !== undefined;
+  const left = undone.terminated.length > 0 || undone.removedRecord !== undefined || undone.removedLeases.length > 0;
   logger.info(left ? 'cleaned up after the execution' : 'the execution left nothing', {
     status: event.status,
     error: event.error,

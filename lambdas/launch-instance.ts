@@ -1,18 +1,24 @@
 /**
  * LaunchInstance: RunInstances with an idempotency token derived from the execution, so a retried
- * invocation returns the instance the first one launched instead of launching another.
+ * invocation returns the instance the first one launched instead of launching another. A leased
+ * host also gets its lease here: the expiry as a tag at launch, and the schedule that destroys it
+ * (one more call, in the step that already knows the instance id, so no state is added to the
+ * happy path; from here on every failure's roll-back deletes the schedule with the instance).
  */
 import { RunInstancesCommand, type Tag } from '@aws-sdk/client-ec2';
 import { ec2 } from './lib/clients/ec2';
+import { scheduler } from './lib/clients/scheduler';
 import {
   type CreateState,
   EXECUTION_TAG,
+  EXPIRES_AT_TAG,
   FQDN_TAG,
   type LaunchResult,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
 } from './lib/contract';
 import { requireEnv } from './lib/env';
+import { createLease, leaseSettingsFromEnv } from './lib/lease';
 import { instrument, logger } from './lib/logger';
 import { renderUserData } from './lib/user-data';
 
@@ -24,6 +30,7 @@ export function launchTags(state: CreateState): Tag[] {
     { Key: MANAGED_BY_TAG, Value: MANAGED_BY_VALUE },
     { Key: FQDN_TAG, Value: config.fqdn },
     { Key: EXECUTION_TAG, Value: config.executionId },
+    ...(config.expiresAt ? [{ Key: EXPIRES_AT_TAG, Value: config.expiresAt }] : []),
   ];
 }
 
@@ -65,5 +72,10 @@ export const handler = instrument(async (state: CreateState): Promise<LaunchResu
   const instanceId = out.Instances?.[0]?.InstanceId;
   if (!instanceId) throw new Error('RunInstances returned no instance');
   logger.info('instance launched', { instanceId });
-  return { instanceId, launchedAt: new Date().toISOString() };
+  const launchedAt = new Date().toISOString();
+  if (!config.expiresAt) return { instanceId, launchedAt };
+  const host = { instanceId, hostname: config.hostname, dnsZone: config.dnsZone };
+  const leaseSchedule = await createLease(scheduler, leaseSettingsFromEnv(), host, config.expiresAt);
+  logger.info('lease scheduled', { instanceId, leaseSchedule, expiresAt: config.expiresAt });
+  return { instanceId, launchedAt, leaseSchedule };
 });

@@ -1,8 +1,9 @@
 /**
  * ResolveHost: what destroy has to remove. By hostname, the record leads to the instance (its
  * private DNS name or IP), with the fqdn tag as a fallback; by instanceId, the fqdn tag leads to the
- * record. Partial states (only a record, only an instance) are returned for cleaning; nothing at
- * all is HostNotFound. An instance not launched by instance-lifecycle is refused without `force`.
+ * record; by both (what a lease's schedule starts), the instance must still carry that hostname.
+ * Partial states (only a record, only an instance) are returned for cleaning; nothing at all is
+ * HostNotFound. An instance not launched by instance-lifecycle is refused without `force`.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { type DestroyTarget, FQDN_TAG, MANAGED_BY_TAG } from './lib/contract';
@@ -49,6 +50,16 @@ async function byInstanceId(
   const state = instance?.State?.Name ?? 'terminated';
   if (!instance || !LIVE_STATES.includes(state)) throw new HostNotFound(instanceId);
   const fqdn = tagOf(instance, FQDN_TAG);
+  // With a hostname too (a lease's destroy), the instance must still be that host.
+  if (request.hostname !== undefined) {
+    const expected = fqdnOf(request.hostname, request.dnsZone ?? '');
+    if (fqdn !== expected) {
+      throw new InvalidInput(
+        'instanceId',
+        `${instanceId} is not ${expected}: its ${FQDN_TAG} tag is ${fqdn ?? 'absent'}`,
+      );
+    }
+  }
   if (!fqdn) return { instanceId, instanceState: state };
   const zone = await findZone(request.dnsZone ?? fqdn.slice(fqdn.indexOf('.') + 1)).catch(() => undefined);
   const record = zone ? await hostRecord(zone.id, fqdn) : undefined;

@@ -19,6 +19,7 @@ import {
   parseCreateRequest,
   parseDefaults,
   readableParameterPaths,
+  resolveLease,
 } from './lib/input';
 import { liveInstances } from './lib/instances';
 import { instrument, logger } from './lib/logger';
@@ -86,14 +87,17 @@ export function clientTokenFor(executionId: string): string {
   return createHash('sha256').update(executionId).digest('hex').slice(0, 64);
 }
 
+/** The request over the stored defaults over the built-in ones; the lease is resolved apart (resolveLease). */
 function merge(request: CreateRequest, stored: Defaults): { merged: CreateRequest; fromDefaults: string[] } {
   const merged: Record<string, unknown> = { ...BUILT_IN_DEFAULTS };
   const fromDefaults = new Set<string>(Object.keys(BUILT_IN_DEFAULTS));
   for (const [key, value] of Object.entries(stored)) {
+    if (key === 'expiresIn') continue;
     merged[key] = value;
     fromDefaults.add(key);
   }
   for (const [key, value] of Object.entries(request)) {
+    if (key === 'expiresIn' || key === 'expiresAt') continue;
     merged[key] = value;
     fromDefaults.delete(key);
   }
@@ -103,8 +107,13 @@ function merge(request: CreateRequest, stored: Defaults): { merged: CreateReques
 }
 
 export const handler = instrument(async (event: ValidateInputEvent): Promise<{ config: CreateConfig }> => {
-  const request = parseCreateRequest(event.input);
-  const { merged, fromDefaults } = merge(request, await storedDefaults());
+  const now = new Date();
+  const request = parseCreateRequest(event.input, { now });
+  const stored = await storedDefaults();
+  const { merged, fromDefaults } = merge(request, stored);
+  // Checked before any other AWS call: a lease past the deployment's longest is the input's fault.
+  const lease = resolveLease(request, stored, now);
+  if (lease?.from === 'defaults') fromDefaults.push('expiresAt');
   const fqdn = fqdnOf(merged.hostname, merged.dnsZone);
 
   const zone = await findZone(merged.dnsZone);
@@ -149,10 +158,11 @@ export const handler = instrument(async (event: ValidateInputEvent): Promise<{ c
     adminUser: merged.adminUser,
     sshPublicKey: merged.sshPublicKey,
     bootstrap: merged.bootstrap,
+    expiresAt: lease?.expiresAt ?? null,
     clientToken: clientTokenFor(event.executionId),
     executionId: event.executionId,
     fromDefaults,
   };
-  logger.info('input valid', { fqdn, zoneId: zone.id, imageId, subnetId, fromDefaults });
+  logger.info('input valid', { fqdn, zoneId: zone.id, imageId, subnetId, expiresAt: config.expiresAt, fromDefaults });
   return { config };
 });

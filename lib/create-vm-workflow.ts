@@ -180,6 +180,8 @@ export class CreateVmWorkflow extends Construct {
         'bootId.$': '$.rebooted.bootId',
         'fromDefaults.$': '$.config.fromDefaults',
         'bootstrap.$': '$.bootstrapResult',
+        // The lease's expiry (null: none); its schedule is lease-<instanceId> in the lease group.
+        'expiresAt.$': '$.config.expiresAt',
         timings: {
           'startedAt.$': '$$.Execution.StartTime',
           'launchedAt.$': '$.instance.launchedAt',

@@ -17,6 +17,7 @@ import { DestroyVmWorkflow } from './destroy-vm-workflow';
 import { type ExpectedLatency, expectedLatency as expectedLatencyOf } from './expected-latency';
 import { FailureNotifications } from './failure-notifications';
 import { FleetWorkflow } from './fleet-workflow';
+import { Leases } from './leases';
 import { acknowledgeWildcard, nagResourceName } from './nag';
 import { Steps } from './steps';
 
@@ -72,6 +73,7 @@ export class InstanceLifecycleStack extends Stack {
   readonly createFleet: FleetWorkflow;
   readonly destroyFleet: FleetWorkflow;
   readonly cleanUp: CleanUp;
+  readonly leases: Leases;
   readonly defaultsParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: InstanceLifecycleStackProps = {}) {
@@ -151,6 +153,7 @@ export class InstanceLifecycleStack extends Stack {
       maxConcurrency: props.fleetConcurrency,
     });
     this.cleanUp = new CleanUp(this, 'CleanUp', { steps, createVm: this.createVm.stateMachine });
+    this.leases = new Leases(this, 'Leases', { steps, destroyVm: this.destroyVm.stateMachine });
     if (props.failureTopic) this.notifyFailuresTo(props.failureTopic);
     for (const fn of steps.all) {
       for (const workflow of [this.createVm, this.destroyVm, this.createFleet, this.destroyFleet, this.cleanUp]) {
@@ -186,6 +189,14 @@ export class InstanceLifecycleStack extends Stack {
     new CfnOutput(this, 'CleanUpStateMachineArn', {
       value: this.cleanUp.stateMachine.stateMachineArn,
       description: 'Runs by itself after a create-vm execution that ended without its roll-back',
+    });
+    new CfnOutput(this, 'LeaseScheduleGroupName', {
+      value: this.leases.group.scheduleGroupName,
+      description: "Leased hosts' schedules (lease-<instanceId>): lifecycle extend moves them",
+    });
+    new CfnOutput(this, 'LeaseRoleArn', {
+      value: this.leases.role.roleArn,
+      description: 'The role lease schedules run as: it may only start destroy-vm',
     });
     new CfnOutput(this, 'DefaultsParameterName', {
       value: this.defaultsParameter.parameterName,

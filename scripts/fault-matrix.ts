@@ -1,7 +1,7 @@
 /**
  * `npm run faults`: runs every cell of the fault matrix (src/harness/fault-matrix.ts), the same
  * cells the tests assert, and prints what each saw as a Markdown table: outcome, calls the fault
- * hit, Step Functions retries, instances and records left, and what a rerun did.
+ * hit, Step Functions retries, instances, records and lease schedules left, and what a rerun did.
  *
  *   npm run faults -- [--json]
  *
@@ -69,12 +69,12 @@ async function main(): Promise<number> {
     );
   } else {
     console.log(
-      '| workflow | step | fault | outcome | calls hit | SFN retries | launched / live / records | rerun | ms |',
+      '| workflow | step | fault | outcome | calls hit | SFN retries | launched / live / records / leases | rerun | ms |',
     );
     console.log('|---|---|---|---|---:|---:|---|---|---:|');
     for (const { c, seen, kept } of rows) {
       const outcome = `${kept ? '' : '✗ '}${seen.status === 'SUCCEEDED' ? 'succeeded' : `failed: ${seen.error}`}`;
-      const left = `${seen.launched} / ${seen.live} / ${seen.records}`;
+      const left = `${seen.launched} / ${seen.live} / ${seen.records} / ${seen.leases}`;
       console.log(
         `| ${c.workflow} | ${c.step} | ${c.fault} | ${outcome} | ${seen.injected} | ${seen.retries} | ${left} | ${seen.rerun ?? ''} | ${seen.ms} |`,
       );

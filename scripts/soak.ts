@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: many concurrent creates of distinct hostnames, then as many destroys, through the
- * local engine on one emulator that throttles a share of every AWS call. Every execution must
- * succeed, no hostname may get a second instance, and nothing may be left at the end.
+ * local engine on one emulator that throttles a share of every AWS call. Every host is leased. Every
+ * execution must succeed, no hostname may get a second instance, and nothing may be left at the
+ * end: no instance, no record, no lease schedule.
  *
  *   npm run soak -- [--hosts 50] [--throttle 0.1] [--seed 1] [--json]
  *
@@ -10,9 +11,11 @@
 import { parseArgs } from 'node:util';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { startEmulator } from '../src/emulator';
 import { clientConfig, ensureZone } from '../src/emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../src/engine/local-engine';
+import { allSchedules } from '../src/engine/schedules';
 
 const ZONE = 'soak.internal';
 
@@ -48,7 +51,9 @@ async function phase(engine: LocalEngine, workflow: Workflow, names: string[]): 
   let done = 0;
   const results = await Promise.all(
     names.map(async (hostname): Promise<[string, ExecutionResult]> => {
-      const result = await engine.run(workflow, { hostname, dnsZone: ZONE, pollIntervalSeconds: 0 }, (e) => {
+      const input = { hostname, dnsZone: ZONE, pollIntervalSeconds: 0 };
+      const leased = workflow === 'create' ? { ...input, expiresIn: '2h' } : input;
+      const result = await engine.run(workflow, leased, (e) => {
         if (e.status === 'Retried') retries += 1;
       });
       done += 1;
@@ -84,6 +89,7 @@ async function main(): Promise<number> {
         (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 1000 })))
           .ResourceRecordSets ?? []
       ).filter((r) => r.Type === 'CNAME' || r.Type === 'A');
+    const schedules = async () => (await allSchedules(new SchedulerClient(clientConfig(emulator.url)))).length;
 
     const names = Array.from({ length: hosts }, (_, i) => `soak-${String(i + 1).padStart(3, '0')}`);
     // Only the workflows' calls are throttled: the soak's own checks must see the emulator as it is.
@@ -101,12 +107,14 @@ async function main(): Promise<number> {
     }
     const duplicates = [...perName].filter(([, n]) => n > 1).map(([name]) => name);
     const recordsAfterCreate = (await records()).length;
+    const leasesAfterCreate = await schedules();
 
     const destroyed = await phase(engine, 'destroy', names);
     const faults = emulator.proxy.faults.list()[0];
     emulator.proxy.faults.clear();
     const liveLeft = (await instances()).filter((i) => i.State?.Name !== 'terminated').length;
     const recordsLeft = (await records()).length;
+    const leasesLeft = await schedules();
     const calls = [...emulator.proxy.calls].filter(([k]) => !k.includes(' ')).reduce((n, [, c]) => n + c, 0);
 
     const report = {
@@ -115,8 +123,14 @@ async function main(): Promise<number> {
       seed,
       awsCalls: calls,
       throttledCalls: faults?.applied ?? 0,
-      create: { ...created, instancesLaunched: launched.length, duplicates, records: recordsAfterCreate },
-      destroy: { ...destroyed, liveInstancesLeft: liveLeft, recordsLeft },
+      create: {
+        ...created,
+        instancesLaunched: launched.length,
+        duplicates,
+        records: recordsAfterCreate,
+        leases: leasesAfterCreate,
+      },
+      destroy: { ...destroyed, liveInstancesLeft: liveLeft, recordsLeft, leasesLeft },
     };
     const ok =
       created.succeeded === hosts &&
@@ -124,8 +138,10 @@ async function main(): Promise<number> {
       duplicates.length === 0 &&
       launched.length === hosts &&
       recordsAfterCreate === hosts &&
+      leasesAfterCreate === hosts &&
       liveLeft === 0 &&
-      recordsLeft === 0;
+      recordsLeft === 0 &&
+      leasesLeft === 0;
 
     if (values.json) {
       console.log(JSON.stringify({ ok, ...report }, null, 2));
@@ -144,10 +160,12 @@ async function main(): Promise<number> {
         `${launched.length} (duplicates: ${duplicates.length ? duplicates.join(', ') : 'none'})`,
       );
       line('records after create', recordsAfterCreate);
+      line('lease schedules after create', leasesAfterCreate);
       line('destroys succeeded', `${destroyed.succeeded}/${hosts} in ${destroyed.seconds.toFixed(1)} s`);
       line('destroy retries (Step Functions)', destroyed.retries);
       line('live instances left', liveLeft);
       line('records left', recordsLeft);
+      line('lease schedules left', leasesLeft);
       for (const failure of [...created.failed, ...destroyed.failed]) console.log(`  FAILED ${failure}`);
       console.log(ok ? '\nsoak passed' : '\nsoak FAILED');
     }

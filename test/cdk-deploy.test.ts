@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListScheduleGroupsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { describeDeployed } from '../src/emulator/cloudformation';
 import { ApiEngine } from '../src/emulator/executions';
@@ -55,6 +56,8 @@ test('npm run deploy:local, a create and a destroy through the API, then cdk des
     'DefaultsParameterName',
     'DestroyFleetStateMachineArn',
     'DestroyVmStateMachineArn',
+    'LeaseRoleArn',
+    'LeaseScheduleGroupName',
   ]);
   // The machine the API runs is the one CloudFormation created, its Lambda ARNs substituted, and
   // each function's code is the asset the cdk CLI uploaded to the bootstrap bucket.
@@ -70,12 +73,16 @@ test('npm run deploy:local, a create and a destroy through the API, then cdk des
   const uploaded = Object.values(assets().files).flatMap((a) => Object.values(a.destinations).map((d) => d.objectKey));
   expect(uploaded).toContain(path.basename(fn.Code?.Location ?? ''));
 
-  const created = await api.run('create', { hostname: 'cdk1', dnsZone: ZONE });
+  const created = await api.run('create', { hostname: 'cdk1', dnsZone: ZONE, expiresIn: '1h' });
   expect(created).toMatchObject({ status: 'SUCCEEDED', output: { fqdn: 'cdk1.example.internal' } });
-  expect(await h.host('cdk1')).toMatchObject({ live: [expect.anything()], records: [expect.anything()] });
+  expect(await h.host('cdk1')).toMatchObject({
+    live: [expect.anything()],
+    records: [expect.anything()],
+    leases: [expect.objectContaining({ GroupName: stack.outputs.LeaseScheduleGroupName })],
+  });
   const destroyed = await api.run('destroy', { hostname: 'cdk1', dnsZone: ZONE });
   expect(destroyed.status).toBe('SUCCEEDED');
-  expect(await h.host('cdk1')).toMatchObject({ live: [], records: [] });
+  expect(await h.host('cdk1')).toMatchObject({ live: [], records: [], leases: [] });
 
   const again = await deployLocal().catch((error: { code: number; stderr: string }) => error);
   expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('InstanceLifecycle is already deployed') });
@@ -85,4 +92,6 @@ test('npm run deploy:local, a create and a destroy through the API, then cdk des
   expect(`${removed.stdout}${removed.stderr}`).toContain('InstanceLifecycle: destroyed');
   expect((await api.sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
   expect((await new LambdaClient(clientConfig(h.url)).send(new ListFunctionsCommand({}))).Functions).toEqual([]);
+  const groups = await new SchedulerClient(clientConfig(h.url)).send(new ListScheduleGroupsCommand({}));
+  expect(groups.ScheduleGroups?.map((g) => g.Name)).toEqual(['default']);
 }, 300_000);

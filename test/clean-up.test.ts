@@ -137,7 +137,11 @@ test('a create that rolled itself back: the clean-up runs, finds nothing, and ch
   expect(result).toMatchObject({ status: 'FAILED', error: 'CommandFailed' });
   await h.engine.idle();
   const [, done] = cleanUpOf(result.executionId);
-  expect(JSON.parse(done.detail.output ?? '{}')).toEqual({ executionId: result.executionId, terminated: [] });
+  expect(JSON.parse(done.detail.output ?? '{}')).toEqual({
+    executionId: result.executionId,
+    terminated: [],
+    removedLeases: [],
+  });
   expect(h.emulator.proxy.calls.get('CleanUpExecution TerminateInstances')).toBeUndefined();
 });
 

@@ -51,6 +51,27 @@ test('destroy by instanceId finds the record through the fqdn tag', async () => 
   expect(await h.hostRecords()).toHaveLength(0);
 });
 
+test("a lease's destroy (hostname and instanceId) never destroys a later host of that name", async () => {
+  const first = output(await run('create', { hostname: 'web1', dnsZone: ZONE }));
+  output(await run('destroy', { hostname: 'web1', dnsZone: ZONE }));
+  const second = output(await run('create', { hostname: 'web1', dnsZone: ZONE }));
+  const stale = await run('destroy', { hostname: 'web1', dnsZone: ZONE, instanceId: first.instanceId });
+  expect(stale).toMatchObject({ status: 'FAILED', error: 'HostNotFound' });
+  const other = await run('destroy', { hostname: 'web2', dnsZone: ZONE, instanceId: second.instanceId });
+  expect(other).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+  expect(readableCause((other as { cause: string }).cause)).toMatch(
+    new RegExp(
+      `^instanceId: ${second.instanceId} is not web2.example.internal: its lifecycle:fqdn tag is web1.example.internal`,
+    ),
+  );
+  expect((await h.liveInstances()).map((i) => i.InstanceId)).toEqual([second.instanceId]);
+  expect(await h.hostRecords()).toHaveLength(1);
+  const removed = output(await run('destroy', { hostname: 'web1', dnsZone: ZONE, instanceId: second.instanceId }));
+  expect(removed.removed).toMatchObject({ instanceId: second.instanceId, fqdn: 'web1.example.internal' });
+  expect(await h.liveInstances()).toHaveLength(0);
+  expect(await h.hostRecords()).toHaveLength(0);
+});
+
 test('destroy twice: the second run is HostNotFound, not a crash', async () => {
   output(await run('create', { hostname: 'web1', dnsZone: ZONE }));
   output(await run('destroy', { hostname: 'web1', dnsZone: ZONE }));

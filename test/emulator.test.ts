@@ -10,6 +10,7 @@ import {
   RebootInstancesCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateDocumentCommand,
   DescribeParametersCommand,
@@ -221,5 +222,71 @@ describe('Parameter Store', () => {
     expect(await tierOf()).toBe('Standard');
     await put('x'.repeat(5000), 'Intelligent-Tiering');
     expect(await tierOf()).toBe('Advanced');
+  });
+});
+
+describe("EventBridge Scheduler and the emulator's clock", () => {
+  const scheduler = () => new SchedulerClient(clientConfig(h.url));
+  const clock = async (method = 'GET', body?: unknown) => {
+    const res = await fetch(`${h.url}/_emulator/clock`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  test('the clock is real time until moved forward; it never goes back; a reset puts it back', async () => {
+    const start = Date.now();
+    const read = await clock();
+    expect(Date.parse(String(read.body.now))).toBeGreaterThanOrEqual(start - 5);
+    expect(read.body.offsetSeconds).toBe(0);
+    const moved = await clock('POST', { advanceSeconds: 3600 });
+    expect(moved).toMatchObject({ status: 200, body: { fired: [] } });
+    expect(Date.parse(String(moved.body.now)) - Date.now()).toBeGreaterThan(3590_000);
+    const to = new Date(Date.now() + 2 * 3600_000).toISOString();
+    expect(Date.parse(String((await clock('POST', { to })).body.now))).toBeGreaterThanOrEqual(Date.parse(to));
+    expect(await clock('POST', { advanceSeconds: -60 })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/advanceSeconds/) },
+    });
+    expect(await clock('POST', { to: new Date().toISOString() })).toMatchObject({ status: 400 });
+    await h.reset();
+    expect((await clock()).body.offsetSeconds).toBe(0);
+  });
+
+  test('CreateSchedule in a group that does not exist is ResourceNotFoundException, as the Scheduler answers', async () => {
+    await expect(
+      scheduler().send(
+        new CreateScheduleCommand({
+          Name: 'lease-i-0123456789abcdef0',
+          GroupName: 'nowhere',
+          ScheduleExpression: 'at(2030-01-01T00:00:00)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            Arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+            RoleArn: 'arn:aws:iam::123456789012:role/x',
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  test("a due schedule whose target the Step Functions API does not run is left alone (the local engine's)", async () => {
+    await scheduler().send(new CreateScheduleGroupCommand({ Name: 'leases' }));
+    await scheduler().send(
+      new CreateScheduleCommand({
+        Name: 'lease-i-0123456789abcdef0',
+        GroupName: 'leases',
+        ScheduleExpression: 'at(2020-01-01T00:00:00)',
+        ActionAfterCompletion: 'DELETE',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:elsewhere',
+          RoleArn: 'arn:aws:iam::123456789012:role/x',
+        },
+      }),
+    );
+    expect((await clock('POST', { advanceSeconds: 0 })).body.fired).toEqual([]);
+    expect((await h.schedules()).map((s) => s.Name)).toEqual(['lease-i-0123456789abcdef0']);
   });
 });

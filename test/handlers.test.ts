@@ -15,6 +15,13 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   GetParameterCommand,
@@ -28,6 +35,7 @@ import { pollCheck } from '../lambdas/lib/poll';
 import { handler as registerDns } from '../lambdas/register-dns';
 import { handler as rollBack } from '../lambdas/roll-back';
 import { handler as runBootstrap } from '../lambdas/run-bootstrap';
+import { handler as terminateInstance } from '../lambdas/terminate-instance';
 import { handler as validateInput } from '../lambdas/validate-input';
 import { handler as waitForHostname } from '../lambdas/wait-for-hostname';
 import { handler as waitUntilRebooted } from '../lambdas/wait-until-rebooted';
@@ -36,11 +44,19 @@ import { handler as waitUntilRunning } from '../lambdas/wait-until-running';
 const ec2 = mockClient(EC2Client);
 const route53 = mockClient(Route53Client);
 const ssm = mockClient(SSMClient);
+const scheduler = mockClient(SchedulerClient);
+const LEASE_GROUP = 'InstanceLifecycle-Leases-ScheduleGroup';
+const LEASE_ROLE = 'arn:aws:iam::123456789012:role/lease';
+const DESTROY_VM = 'arn:aws:states:us-east-1:123456789012:stateMachine:destroy-vm';
 
 beforeEach(() => {
   ec2.reset();
   route53.reset();
   ssm.reset();
+  scheduler.reset();
+  process.env.LEASE_SCHEDULE_GROUP = LEASE_GROUP;
+  process.env.LEASE_ROLE_ARN = LEASE_ROLE;
+  process.env.DESTROY_VM_ARN = DESTROY_VM;
   process.env.INSTANCE_PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/test';
   process.env.DEFAULTS_PARAMETER = '/instance-lifecycle/Test/defaults';
 });
@@ -60,6 +76,7 @@ const config: CreateConfig = {
   recordType: 'CNAME',
   ttl: 300,
   pollIntervalSeconds: 5,
+  expiresAt: null,
   clientToken: 'a'.repeat(64),
   executionId: 'arn:aws:states:us-east-1:123456789012:execution:create-vm:x',
   fromDefaults: [],
@@ -132,6 +149,57 @@ describe('ValidateInput', () => {
     expect(resolved.clientToken).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test("the defaults' expiresIn is the longest lease: a create naming none gets it; a longer one is refused first", async () => {
+    zoneExists();
+    ssm.on(GetParameterCommand, { Name: '/instance-lifecycle/Test/defaults' }).resolves({
+      Parameter: { Value: JSON.stringify({ expiresIn: '8h', imageId: 'ami-0aaaaaaaaaaaaaaaa' }) },
+    });
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ RootDeviceName: '/dev/xvda', BlockDeviceMappings: [] }] });
+    const before = Date.now();
+    const { config: leased } = await validateInput({
+      input: { hostname: 'web1', dnsZone: 'example.internal' },
+      executionId: 'x',
+    });
+    const expiry = Date.parse(leased.expiresAt ?? '');
+    expect(expiry).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 8 * 3600_000);
+    expect(expiry).toBeLessThanOrEqual(Date.now() + 8 * 3600_000);
+    expect(leased.fromDefaults).toContain('expiresAt');
+    expect(leased.fromDefaults).not.toContain('expiresIn');
+    const { config: shorter } = await validateInput({
+      input: { hostname: 'web1', dnsZone: 'example.internal', expiresIn: '30m' },
+      executionId: 'x',
+    });
+    expect(Date.parse(shorter.expiresAt ?? '')).toBeLessThanOrEqual(Date.now() + 1800_000);
+    expect(shorter.fromDefaults).not.toContain('expiresAt');
+
+    route53.reset();
+    ec2.reset();
+    await expect(
+      validateInput({ input: { hostname: 'web1', dnsZone: 'example.internal', expiresIn: '1d' }, executionId: 'x' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^expiresIn: 1d is longer than .*expiresIn 8h/),
+    });
+    expect(route53.calls().length + ec2.calls().length).toBe(0);
+  });
+
+  test('without a lease anywhere the config says so: expiresAt null', async () => {
+    zoneExists();
+    ssm.on(GetParameterCommand, { Name: '/instance-lifecycle/Test/defaults' }).resolves({
+      Parameter: { Value: JSON.stringify({ imageId: 'ami-0aaaaaaaaaaaaaaaa' }) },
+    });
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [{ RootDeviceName: '/dev/xvda', BlockDeviceMappings: [] }] });
+    const { config: unleased } = await validateInput({
+      input: { hostname: 'web1', dnsZone: 'example.internal' },
+      executionId: 'x',
+    });
+    expect(unleased.expiresAt).toBeNull();
+  });
+
   test('subnetIds in the defaults: the subnet with the most free addresses is used', async () => {
     zoneExists();
     const subnets = ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'];
@@ -191,6 +259,83 @@ test('LaunchInstance sends one RunInstances with the token, tags, IMDSv2, encryp
     ]),
   );
   expect(Buffer.from(input.UserData ?? '', 'base64').toString()).toContain('amazon-ssm-agent');
+  expect(input.TagSpecifications?.[0].Tags?.map((t) => t.Key)).not.toContain('lifecycle:expiresAt');
+  expect(scheduler.calls()).toHaveLength(0);
+});
+
+describe('LaunchInstance with a lease', () => {
+  const leased = { config: { ...config, expiresAt: '2026-12-01T18:00:00Z' } };
+  const instanceId = 'i-0123456789abcdef0';
+
+  test('tags the expiry at launch and creates the one-time schedule that starts destroy-vm for this instance', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: instanceId }] });
+    const result = await launchInstance(leased);
+    expect(result).toMatchObject({ instanceId, leaseSchedule: `lease-${instanceId}` });
+    const tags = ec2.commandCalls(RunInstancesCommand)[0].args[0].input.TagSpecifications;
+    for (const spec of tags ?? []) {
+      expect(spec.Tags).toContainEqual({ Key: 'lifecycle:expiresAt', Value: '2026-12-01T18:00:00Z' });
+    }
+    expect(scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: `lease-${instanceId}`,
+        GroupName: LEASE_GROUP,
+        Description: expect.stringContaining('web1.example.internal'),
+        ScheduleExpression: 'at(2026-12-01T18:00:00)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        State: 'ENABLED',
+        Target: {
+          Arn: DESTROY_VM,
+          RoleArn: LEASE_ROLE,
+          Input: JSON.stringify({ hostname: 'web1', dnsZone: 'example.internal', instanceId }),
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        },
+      },
+    ]);
+  });
+
+  test('a retried launch finds its schedule made already (same instance, same name) and goes on', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: instanceId }] });
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'Schedule exists', Message: 'Schedule exists', $metadata: {} }));
+    await expect(launchInstance(leased)).resolves.toMatchObject({ leaseSchedule: `lease-${instanceId}` });
+  });
+
+  test('a schedule that cannot be made fails the step (and the workflow rolls the launch back)', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: instanceId }] });
+    scheduler.on(CreateScheduleCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException' }));
+    await expect(launchInstance(leased)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+describe('TerminateInstance', () => {
+  const target = { instanceId: 'i-0123456789abcdef0', pollIntervalSeconds: 0, force: false, executionId: 'x' };
+  test("terminates, then deletes the instance's lease schedule", async () => {
+    ec2.on(TerminateInstancesCommand).resolves({ TerminatingInstances: [{ PreviousState: { Name: 'running' } }] });
+    await expect(terminateInstance({ target })).resolves.toEqual({
+      instanceId: target.instanceId,
+      previousState: 'running',
+      leaseDeleted: true,
+    });
+    expect(scheduler.commandCalls(DeleteScheduleCommand)[0].args[0].input).toEqual({
+      Name: `lease-${target.instanceId}`,
+      GroupName: LEASE_GROUP,
+    });
+  });
+
+  test('a host without a lease (no schedule) is terminated all the same', async () => {
+    ec2.on(TerminateInstancesCommand).resolves({ TerminatingInstances: [{ PreviousState: { Name: 'running' } }] });
+    scheduler.on(DeleteScheduleCommand).rejects(
+      new ResourceNotFoundException({
+        message: 'Schedule does not exist',
+        Message: 'Schedule does not exist',
+        $metadata: {},
+      }),
+    );
+    await expect(terminateInstance({ target })).resolves.toMatchObject({ leaseDeleted: false });
+  });
 });
 
 test('RegisterDns CREATEs, and a name somebody else took meanwhile is HostnameTaken', async () => {
@@ -406,6 +551,7 @@ describe('RollBack', () => {
   const error = { Error: 'CommandFailed', Cause: 'x' };
   const ours = {
     InstanceId: 'i-0123456789abcdef0',
+    State: { Name: 'running' as const },
     PrivateDnsName: 'ip-10-0-1-4.ec2.internal',
     PrivateIpAddress: '10.0.1.4',
   };
@@ -442,6 +588,26 @@ describe('RollBack', () => {
     expect(result.removedRecord).toBeUndefined();
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(result.terminated).toEqual([ours.InstanceId]);
+  });
+
+  test('deletes the lease schedule of every instance the execution launched, one EC2 ended at launch too', async () => {
+    const ended = { InstanceId: 'i-0fedcba9876543210', State: { Name: 'terminated' as const } };
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [ours, ended] }] });
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    scheduler.on(DeleteScheduleCommand, { Name: `lease-${ended.InstanceId}` }).rejects(
+      new ResourceNotFoundException({
+        message: 'Schedule does not exist',
+        Message: 'Schedule does not exist',
+        $metadata: {},
+      }),
+    );
+    const result = await rollBack({ config, error });
+    expect(result.terminated).toEqual([ours.InstanceId]);
+    expect(scheduler.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: `lease-${ours.InstanceId}`, GroupName: LEASE_GROUP },
+      { Name: `lease-${ended.InstanceId}`, GroupName: LEASE_GROUP },
+    ]);
+    expect(result.removedLeases).toEqual([`lease-${ours.InstanceId}`]);
   });
 });
 

@@ -24,7 +24,13 @@ const MANAGED = { 'aws:ResourceTag/ManagedBy': 'instance-lifecycle' };
 
 type Policy = { Version: string; Statement: unknown[] };
 
-/** Every step's role policies, resolved to literal ARNs, from a stack in a concrete account and region. */
+/** What the lease checks need of the stack: its lease group, and its two state machines' ARNs. */
+const lease = { group: '', destroyVm: '', createVm: '' };
+
+/**
+ * Every step's role policies, resolved to literal ARNs, from a stack in a concrete account and
+ * region; the lease role's as `LeaseScheduler`.
+ */
 function stepPolicies(): Map<string, Policy[]> {
   const app = new App({ context: cdkContext() });
   const stack = new InstanceLifecycleStack(app, 'Test', {
@@ -39,7 +45,10 @@ function stepPolicies(): Map<string, Policy[]> {
   const policies = new Map<string, Policy[]>();
   for (const [roleId, role] of Object.entries(resources)) {
     if (role.Type !== 'AWS::IAM::Role') continue;
-    const step = /^(\w+) step of instance-lifecycle$/.exec(String(role.Properties?.Description))?.[1];
+    const description = String(role.Properties?.Description);
+    const step = description.startsWith('instance-lifecycle leases')
+      ? 'LeaseScheduler'
+      : /^(\w+) step of instance-lifecycle$/.exec(description)?.[1];
     if (!step) continue;
     const attached = Object.values(resources).filter(
       (r) =>
@@ -50,6 +59,15 @@ function stepPolicies(): Map<string, Policy[]> {
       step,
       attached.map((p) => resolveIntrinsics(template, p.Properties?.PolicyDocument) as Policy),
     );
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::Scheduler::ScheduleGroup') lease.group = String(r.Properties?.Name);
+    if (r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith('DestroyVm')) {
+      lease.destroyVm = String(resolveIntrinsics(template, { Ref: id }));
+    }
+    if (r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith('CreateVm')) {
+      lease.createVm = String(resolveIntrinsics(template, { Ref: id }));
+    }
   }
   return policies;
 }
@@ -102,6 +120,9 @@ const sendCommand = (document: string): Call[] => [
   { action: 'ssm:SendCommand', resource: INSTANCE, context: { 'ssm:resourceTag/ManagedBy': 'instance-lifecycle' } },
 ];
 const RUN_SHELL = `arn:aws:ssm:${REGION}::document/AWS-RunShellScript`;
+const schedule = (name = 'lease-i-0123456789abcdef0', group = lease.group) =>
+  `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${name}`;
+const deleteLease: Call = { action: 'scheduler:DeleteSchedule', resource: schedule() };
 const read = (...actions: string[]): Call[] => actions.map((action) => ({ action, resource: '*' }));
 const readZone = (...actions: string[]): Call[] => actions.map((action) => ({ action, resource: zone() }));
 const undo: Call[] = [
@@ -109,6 +130,7 @@ const undo: Call[] = [
   ...readZone('route53:ListResourceRecordSets'),
   { action: 'route53:ChangeResourceRecordSets', resource: zone(), context: recordChange(['DELETE']) },
   { action: 'ec2:TerminateInstances', resource: INSTANCE, context: MANAGED },
+  deleteLease,
 ];
 
 /** Every call each step makes, as AWS authorizes it. */
@@ -147,6 +169,12 @@ const ALLOWED: Record<string, Call[]> = {
       resource: `arn:aws:iam::${ACCOUNT}:role/${instanceRoleId()}`,
       context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
     },
+    { action: 'scheduler:CreateSchedule', resource: schedule() },
+    {
+      action: 'iam:PassRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/${leaseRoleId()}`,
+      context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    },
     { action: 'kms:CreateGrant', resource: KEY, context: { 'kms:GrantIsForAWSResource': 'true' } },
     ...[
       'kms:Decrypt',
@@ -179,7 +207,7 @@ const ALLOWED: Record<string, Call[]> = {
     ...read('route53:ListHostedZonesByName', 'ec2:DescribeInstances'),
     ...readZone('route53:ListResourceRecordSets'),
   ],
-  TerminateInstance: [{ action: 'ec2:TerminateInstances', resource: INSTANCE, context: MANAGED }],
+  TerminateInstance: [{ action: 'ec2:TerminateInstances', resource: INSTANCE, context: MANAGED }, deleteLease],
   WaitUntilTerminated: read('ec2:DescribeInstances'),
   RemoveDns: [
     ...readZone('route53:ListResourceRecordSets'),
@@ -188,6 +216,7 @@ const ALLOWED: Record<string, Call[]> = {
   ExpandFleet: [],
   HostResult: [],
   ReportFleet: [],
+  LeaseScheduler: [{ action: 'states:StartExecution', resource: lease.destroyVm }],
 };
 
 /** What the fences are for: each must be Denied. */
@@ -272,7 +301,66 @@ const DENIED: Array<[string, string, Call]> = [
     'a step calling what another step does',
     { action: 'ec2:TerminateInstances', resource: INSTANCE, context: MANAGED },
   ],
+  [
+    'LaunchInstance',
+    'a schedule in another group',
+    { action: 'scheduler:CreateSchedule', resource: schedule('lease-i-0123456789abcdef0', 'default') },
+  ],
+  [
+    'LaunchInstance',
+    'a schedule not named lease-…',
+    { action: 'scheduler:CreateSchedule', resource: schedule('nightly') },
+  ],
+  [
+    'LaunchInstance',
+    'moving a lease (only the CLI extends one)',
+    { action: 'scheduler:UpdateSchedule', resource: schedule() },
+  ],
+  [
+    'LaunchInstance',
+    'passing the lease role to another service',
+    {
+      action: 'iam:PassRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/${leaseRoleId()}`,
+      context: { 'iam:PassedToService': 'states.amazonaws.com' },
+    },
+  ],
+  [
+    'LaunchInstance',
+    'passing the instance role to the Scheduler',
+    {
+      action: 'iam:PassRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/${instanceRoleId()}`,
+      context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    },
+  ],
+  ['TerminateInstance', 'creating a schedule', { action: 'scheduler:CreateSchedule', resource: schedule() }],
+  [
+    'RollBack',
+    'deleting a schedule in another group',
+    { action: 'scheduler:DeleteSchedule', resource: schedule('lease-i-0123456789abcdef0', 'default') },
+  ],
+  ['LeaseScheduler', 'starting create-vm', { action: 'states:StartExecution', resource: lease.createVm }],
+  [
+    'LeaseScheduler',
+    'stopping a destroy-vm execution',
+    { action: 'states:StopExecution', resource: `${lease.destroyVm.replace(':stateMachine:', ':execution:')}:x` },
+  ],
 ];
+
+/** The lease role's logical id (the Scheduler assumes it). */
+function leaseRoleId(): string {
+  const resources = deployedTemplate().Resources as Record<
+    string,
+    { Type: string; Properties?: { AssumeRolePolicyDocument?: unknown } }
+  >;
+  const [id] = Object.entries(resources).find(
+    ([, r]) =>
+      r.Type === 'AWS::IAM::Role' &&
+      JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+  ) ?? [''];
+  return id;
+}
 
 function instanceRoleId(): string {
   const resources = deployedTemplate().Resources as Record<
@@ -309,6 +397,7 @@ test('the table covers every call every deployed bundle makes', () => {
     ['@aws-sdk/client-ec2', 'ec2'],
     ['@aws-sdk/client-route-53', 'route53'],
     ['@aws-sdk/client-ssm', 'ssm'],
+    ['@aws-sdk/client-scheduler', 'scheduler'],
   ]) {
     for (const name of Object.keys(require(pkg))) {
       if (name.endsWith('Command') && name !== 'Command') commands.set(name, `${prefix}:${name.slice(0, -7)}`);

@@ -1,6 +1,17 @@
 /** The input contract and the scripts built from it. */
 import { parseReport, probeScript, quote, setHostnameScript, staticHostname } from '../lambdas/lib/commands';
-import { parseCreateRequest, parseDefaults, parseDestroyRequest, parseHostname, parseZone } from '../lambdas/lib/input';
+import {
+  formatDuration,
+  formatUtcTime,
+  parseCreateRequest,
+  parseDefaults,
+  parseDestroyRequest,
+  parseDuration,
+  parseHostname,
+  parseUtcTime,
+  parseZone,
+  resolveLease,
+} from '../lambdas/lib/input';
 import { renderUserData } from '../lambdas/lib/user-data';
 
 test.each([
@@ -171,4 +182,107 @@ test('a bootstrap carries at most 64 KiB (SSM keeps no bigger document); the fle
   expect(() => parseCreateRequest(request(Array(17).fill(line)))).toThrow(
     /^bootstrap\.commands: are 69649 characters in all; a bootstrap carries at most 65536/,
   );
+});
+
+describe('leases', () => {
+  const now = new Date('2026-11-28T10:00:00.000Z');
+  const host = { hostname: 'web1', dnsZone: 'a.b' };
+
+  test.each([
+    ['30m', 1800],
+    ['4h', 14400],
+    ['2d', 172800],
+    ['1d12h', 129600],
+    ['1h30m', 5400],
+  ])('the duration %s is %i seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+    expect(parseDuration(formatDuration(seconds))).toBe(seconds);
+  });
+
+  test.each(['', '4', 'h', '4H', '4 h', '30s', '1w', '1m1h', '-4h', '4.5h', '0m', '0d0h', 4, null])(
+    'the duration %j is refused',
+    (value) => {
+      expect(() => parseDuration(value)).toThrow(/^expiresIn: /);
+    },
+  );
+
+  test('UTC times: to the whole second; a date that does not exist or a local time is refused', () => {
+    expect(formatUtcTime(parseUtcTime('2026-12-01T18:00Z'))).toBe('2026-12-01T18:00:00Z');
+    expect(formatUtcTime(parseUtcTime('2026-12-01T18:00:30.999Z'))).toBe('2026-12-01T18:00:30Z');
+    for (const bad of [
+      '2026-02-30T10:00:00Z',
+      '2026-12-01T24:00:00Z',
+      '2026-12-01T18:00:00',
+      '2026-12-01T18:00:00+01:00',
+      '2026-12-01',
+      'tomorrow',
+    ]) {
+      expect(() => parseUtcTime(bad)).toThrow(/^expiresAt: .* is not a UTC time in ISO 8601/);
+    }
+  });
+
+  test('a create takes expiresIn or expiresAt, not both; each within 15 minutes and a year; expiresAt in the future', () => {
+    expect(parseCreateRequest({ ...host, expiresIn: '4h' }, { now })).toMatchObject({ expiresIn: '4h' });
+    expect(parseCreateRequest({ ...host, expiresAt: '2026-11-28T18:00Z' }, { now })).toMatchObject({
+      expiresAt: '2026-11-28T18:00:00Z',
+    });
+    const refused: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        { expiresIn: '4h', expiresAt: '2026-11-28T18:00:00Z' },
+        /^expiresIn: give either expiresIn or expiresAt, not both/,
+      ],
+      [{ expiresIn: '10m' }, /^expiresIn: 10m is 10m; the shortest lease is 15m/],
+      [{ expiresIn: '400d' }, /^expiresIn: 400d is 400d; the longest lease is 365d/],
+      [{ expiresIn: 'soon' }, /^expiresIn: "soon" is not a duration/],
+      [
+        { expiresAt: '2026-11-28T09:00:00Z' },
+        /^expiresAt: 2026-11-28T09:00:00Z is not in the future \(now: 2026-11-28T10:00:00Z\)/,
+      ],
+      [{ expiresAt: '2026-11-28T10:05:00Z' }, /^expiresAt: .* is 5m from now; the shortest lease is 15m/],
+      [{ expiresAt: '2028-01-01T00:00:00Z' }, /^expiresAt: .*; the longest lease is 365d/],
+      [{ expiresAt: 1764324000 }, /^expiresAt: 1764324000 is not a UTC time/],
+    ];
+    for (const [lease, message] of refused) {
+      expect(() => parseCreateRequest({ ...host, ...lease }, { now })).toThrow(message);
+    }
+  });
+
+  test('the defaults hold the longest lease as expiresIn, never an expiresAt', () => {
+    expect(parseDefaults({ expiresIn: '8h' })).toEqual({ expiresIn: '8h' });
+    expect(() => parseDefaults({ expiresIn: '8 hours' })).toThrow(/^expiresIn: /);
+    expect(() => parseDefaults({ expiresAt: '2026-12-01T00:00:00Z' })).toThrow(
+      /^expiresAt: unknown field in the stored defaults/,
+    );
+  });
+
+  test('resolveLease: the request within the maximum, the maximum for a create naming none, none without either', () => {
+    expect(resolveLease({ expiresIn: '30m' }, {}, now)).toEqual({
+      expiresAt: '2026-11-28T10:30:00Z',
+      from: 'expiresIn',
+    });
+    expect(resolveLease({ expiresAt: '2026-11-28T12:00:00Z' }, { expiresIn: '8h' }, now)).toEqual({
+      expiresAt: '2026-11-28T12:00:00Z',
+      from: 'expiresAt',
+    });
+    expect(resolveLease({}, { expiresIn: '8h' }, now)).toEqual({ expiresAt: '2026-11-28T18:00:00Z', from: 'defaults' });
+    expect(resolveLease({ expiresIn: '8h' }, { expiresIn: '8h' }, now)?.expiresAt).toBe('2026-11-28T18:00:00Z');
+    expect(resolveLease({}, {}, now)).toBeUndefined();
+    expect(() => resolveLease({ expiresIn: '2d' }, { expiresIn: '8h' }, now)).toThrow(
+      /^expiresIn: 2d is longer than the longest lease this deployment allows \(expiresIn 8h in the stored defaults\)/,
+    );
+    expect(() => resolveLease({ expiresAt: '2026-11-28T18:00:01Z' }, { expiresIn: '8h' }, now)).toThrow(
+      /^expiresAt: 2026-11-28T18:00:01Z is later than the longest lease this deployment allows \(expiresIn 8h in the stored defaults\) from now/,
+    );
+  });
+
+  test('destroy by instanceId and hostname (what a lease starts) needs the zone too', () => {
+    const instanceId = 'i-0123456789abcdef0';
+    expect(parseDestroyRequest({ instanceId, hostname: 'Web1', dnsZone: 'a.b' })).toEqual({
+      instanceId,
+      hostname: 'web1',
+      dnsZone: 'a.b',
+      force: false,
+    });
+    expect(() => parseDestroyRequest({ instanceId, hostname: 'web1' })).toThrow(/^instanceId: /);
+  });
 });

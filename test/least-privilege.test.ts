@@ -72,6 +72,7 @@ function sdkCalls(bundle: string): string[] {
     ['@aws-sdk/client-ec2', 'ec2'],
     ['@aws-sdk/client-route-53', 'route53'],
     ['@aws-sdk/client-ssm', 'ssm'],
+    ['@aws-sdk/client-scheduler', 'scheduler'],
   ];
   const commands = new Map<string, string>();
   for (const [pkg, prefix] of services) {
@@ -88,6 +89,8 @@ function sdkCalls(bundle: string): string[] {
 const IMPLIED: Record<string, string[]> = {
   // TagSpecifications and IamInstanceProfile: EC2 authorises both on the caller.
   'ec2:RunInstances': ['ec2:CreateTags', 'iam:PassRole'],
+  // The schedule's target role: the Scheduler authorises passing it on the caller.
+  'scheduler:CreateSchedule': ['iam:PassRole'],
 };
 
 describe('each role allows exactly what its deployed bundle calls', () => {
@@ -186,19 +189,79 @@ describe('every change is fenced', () => {
     }
   });
 
-  test('iam:PassRole names only the instance role, only for EC2, only in LaunchInstance', () => {
+  test('iam:PassRole, only in LaunchInstance: the instance role only to EC2, the lease role only to the Scheduler', () => {
     const resources = build({ hostedZoneIds: [ZONE_ID] });
-    const [instanceRoleId] = Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
-      .filter(([, r]) => JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'))
-      .map(([id]) => id);
+    const roleTrusting = (service: string) =>
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+        .filter(([, r]) => JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes(service))
+        .map(([id]) => id);
+    const [instanceRoleId] = roleTrusting('ec2.amazonaws.com');
+    const [leaseRoleId] = roleTrusting('scheduler.amazonaws.com');
     expect(statementsWith('iam:PassRole')).toEqual([
       expect.objectContaining({
         step: 'LaunchInstance',
         Resource: { 'Fn::GetAtt': [instanceRoleId, 'Arn'] },
         Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       }),
+      expect.objectContaining({
+        step: 'LaunchInstance',
+        Resource: { 'Fn::GetAtt': [leaseRoleId, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
     ]);
+  });
+
+  test("lease schedules: created by LaunchInstance, deleted by the undo steps and TerminateInstance, only the lease group's lease-*", () => {
+    const resources = build({ hostedZoneIds: [ZONE_ID] });
+    const [groupName] = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Scheduler::ScheduleGroup')
+      .map((r) => (r.Properties as { Name: string }).Name);
+    const scheduler = configured.flatMap((r) =>
+      r.statements
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')))
+        .map((s) => ({ step: r.step, ...s })),
+    );
+    expect(Object.fromEntries(scheduler.map((s) => [s.step, actionsOf(s)]))).toEqual({
+      LaunchInstance: ['scheduler:CreateSchedule'],
+      RollBack: ['scheduler:DeleteSchedule'],
+      CleanUpExecution: ['scheduler:DeleteSchedule'],
+      TerminateInstance: ['scheduler:DeleteSchedule'],
+    });
+    for (const s of scheduler) {
+      expect(JSON.stringify(s.Resource)).toMatch(new RegExp(`:schedule/${groupName}/lease-\\*"`));
+    }
+  });
+
+  test('the lease role: only the Scheduler, for this account and the lease group, may assume it; it may only start destroy-vm', () => {
+    const resources = build({ hostedZoneIds: [ZONE_ID] });
+    const [[roleId, role]] = Object.entries(resources).filter(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('scheduler'),
+    );
+    const [groupId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup') ?? [];
+    const [destroyVmId] =
+      Object.entries(resources).find(
+        ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith('DestroyVm'),
+      ) ?? [];
+    expect(role.Properties?.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [groupId, 'Arn'] } },
+          },
+        },
+      ],
+    });
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles?.some((x) => x.Ref === roleId))
+      .flatMap((p) => p.Properties?.PolicyDocument?.Statement ?? []);
+    expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: destroyVmId } }]);
   });
 
   test('bootstrapDocuments adds exactly those documents to RunBootstrap, and to no other step', () => {

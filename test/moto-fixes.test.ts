@@ -1,5 +1,5 @@
 /**
- * The fixes the emulator applies to moto's Step Functions engine (src/emulator/moto/fixes.py):
+ * The fixes the emulator applies to moto's Step Functions engine and Scheduler (src/emulator/moto/fixes.py):
  * each one is needed (its scenario fails without it) and they are enough (it passes with all), as
  * check_fixes.py proves in fresh Python processes; the launcher refuses any other moto version.
  */
@@ -28,6 +28,8 @@ test('every moto fix is needed and they are enough: its scenario fails without i
     'generated_execution_name',
     'cloudformation_state_machines',
     'stop_execution_error_cause',
+    'cloudformation_schedule_groups',
+    'scheduler_missing_group',
   ]);
   for (const fix of report.fixes) {
     expect({ name: fix.name, with: fix.with }).toEqual({ name: fix.name, with: 'ok' });

@@ -10,8 +10,15 @@ interface SoakReport {
   ok: boolean;
   hosts: number;
   throttledCalls: number;
-  create: { succeeded: number; failed: string[]; instancesLaunched: number; duplicates: string[]; records: number };
-  destroy: { succeeded: number; failed: string[]; liveInstancesLeft: number; recordsLeft: number };
+  create: {
+    succeeded: number;
+    failed: string[];
+    instancesLaunched: number;
+    duplicates: string[];
+    records: number;
+    leases: number;
+  };
+  destroy: { succeeded: number; failed: string[]; liveInstancesLeft: number; recordsLeft: number; leasesLeft: number };
 }
 
 function soak(...args: string[]): Promise<{ code: number; report: SoakReport }> {
@@ -29,7 +36,7 @@ function soak(...args: string[]): Promise<{ code: number; report: SoakReport }> 
   });
 }
 
-test('12 concurrent creates then destroys with 10% of AWS calls throttled: all succeed, no duplicate, nothing left', async () => {
+test('12 concurrent leased creates then destroys with 10% of AWS calls throttled: all succeed, no duplicate, nothing left', async () => {
   const { code, report } = await soak('--hosts', '12', '--throttle', '0.1', '--seed', '7');
   expect(report.throttledCalls).toBeGreaterThan(0);
   expect(report.create).toMatchObject({
@@ -38,8 +45,15 @@ test('12 concurrent creates then destroys with 10% of AWS calls throttled: all s
     instancesLaunched: 12,
     duplicates: [],
     records: 12,
+    leases: 12,
   });
-  expect(report.destroy).toMatchObject({ succeeded: 12, failed: [], liveInstancesLeft: 0, recordsLeft: 0 });
+  expect(report.destroy).toMatchObject({
+    succeeded: 12,
+    failed: [],
+    liveInstancesLeft: 0,
+    recordsLeft: 0,
+    leasesLeft: 0,
+  });
   expect(report.ok).toBe(true);
   expect(code).toBe(0);
 }, 120_000);

@@ -33,6 +33,17 @@ test('outputs: both state machine ARNs and the defaults parameter', () => {
   template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/instance-lifecycle/Test/defaults' });
 });
 
+test('leases: one schedule group, deleted with the stack, and the outputs a CLI moves leases with', () => {
+  const groups = template.findResources('AWS::Scheduler::ScheduleGroup');
+  expect(Object.values(groups)).toEqual([
+    expect.objectContaining({ DeletionPolicy: 'Delete', Properties: { Name: expect.stringMatching(/^Test-Leases-/) } }),
+  ]);
+  expect(template.toJSON().Outputs).toMatchObject({
+    LeaseScheduleGroupName: { Value: Object.values(groups)[0].Properties.Name },
+    LeaseRoleArn: { Value: { 'Fn::GetAtt': [expect.stringMatching(/^LeasesSchedulerRole/), 'Arn'] } },
+  });
+});
+
 test('the defaults parameter: Intelligent-Tiering (Advanced only past 4 KB); past 8 KB the synth fails', () => {
   template.hasResourceProperties('AWS::SSM::Parameter', { Tier: 'Intelligent-Tiering' });
   const line = 'x'.repeat(4000);

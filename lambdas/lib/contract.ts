@@ -9,6 +9,8 @@ export const MANAGED_BY_VALUE = 'instance-lifecycle';
 export const FQDN_TAG = 'lifecycle:fqdn';
 /** Tag holding the create execution's id: roll-back finds what that execution launched through it. */
 export const EXECUTION_TAG = 'lifecycle:execution';
+/** Tag holding a leased host's expiry (UTC, ISO 8601, to the second): an inventory shows it. */
+export const EXPIRES_AT_TAG = 'lifecycle:expiresAt';
 
 export type RecordType = 'CNAME' | 'A';
 
@@ -39,6 +41,8 @@ export interface CreateConfig {
   readonly adminUser?: string;
   readonly sshPublicKey?: string;
   readonly bootstrap?: Bootstrap;
+  /** When a lease destroys the host (UTC, to the second), or null: no lease. */
+  readonly expiresAt: string | null;
   /** Idempotency token for RunInstances, derived from the execution: a retry never launches twice. */
   readonly clientToken: string;
   readonly executionId: string;
@@ -75,6 +79,8 @@ export interface PollEvent<S> {
 export interface LaunchResult {
   readonly instanceId: string;
   readonly launchedAt: string;
+  /** The lease's schedule (in the deployment's lease group), when the host has a lease. */
+  readonly leaseSchedule?: string;
 }
 
 export interface RunningResult extends PollResult {
@@ -184,7 +190,11 @@ export interface TerminatedResult extends PollResult {
 
 export interface DestroyState {
   readonly target: DestroyTarget;
-  readonly termination?: { readonly instanceId: string; readonly previousState: string };
+  readonly termination?: {
+    readonly instanceId: string;
+    readonly previousState: string;
+    readonly leaseDeleted: boolean;
+  };
   readonly terminated?: TerminatedResult;
   readonly removal?: { readonly changeId: string };
   readonly dnsSync?: DnsSyncResult;

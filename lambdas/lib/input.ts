@@ -25,9 +25,14 @@ export interface CreateRequest {
   adminUser?: string;
   sshPublicKey?: string;
   bootstrap?: Bootstrap;
+  /** A lease: the host is destroyed this long after the create starts (`30m`, `4h`, `2d`). */
+  expiresIn?: string;
+  /** A lease: the host is destroyed at this UTC time (ISO 8601, normalised to whole seconds). */
+  expiresAt?: string;
 }
 
-export type Defaults = Omit<CreateRequest, 'hostname' | 'dnsZone'> & { dnsZone?: string };
+/** In the stored defaults `expiresIn` is the longest lease a create may ask for (see resolveLease). */
+export type Defaults = Omit<CreateRequest, 'hostname' | 'dnsZone' | 'expiresAt'> & { dnsZone?: string };
 
 export interface DestroyRequest {
   hostname?: string;
@@ -70,8 +75,11 @@ const CREATE_FIELDS = [
   'adminUser',
   'sshPublicKey',
   'bootstrap',
+  'expiresIn',
+  'expiresAt',
 ] as const;
-const DEFAULT_FIELDS = CREATE_FIELDS.filter((f) => f !== 'hostname');
+/** An absolute expiry makes no sense as a default: the defaults hold the longest lease, `expiresIn`. */
+const DEFAULT_FIELDS = CREATE_FIELDS.filter((f) => f !== 'hostname' && f !== 'expiresAt');
 const DESTROY_FIELDS = ['hostname', 'dnsZone', 'instanceId', 'force', 'pollIntervalSeconds'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -272,6 +280,145 @@ export interface ParseOptions {
    * Lambdas (BOOTSTRAP_DOCUMENTS), not to a CLI checking the input before it starts an execution.
    */
   anyDocument?: boolean;
+  /** When the input is checked: an `expiresAt` must be after it. @default the current time */
+  now?: Date;
+}
+
+/**
+ * Leases. A create may name when its host goes: `expiresIn` (a duration, counted from the moment
+ * ValidateInput accepts the create, that is about when the execution starts, however long the create then
+ * takes) or `expiresAt` (a UTC time), not both. The workflow turns either into one UTC time, to the
+ * second: the instance's `lifecycle:expiresAt` tag and a one-time EventBridge Scheduler schedule
+ * that starts destroy-vm for that instance then (lambdas/lib/lease.ts).
+ *
+ * `expiresIn` in the stored defaults is the deployment's longest lease: a create asking for a later
+ * expiry is InvalidInput naming both, and a create naming no lease gets exactly that longest one.
+ * Without it in the defaults, a create naming no lease gets none and lives until it is destroyed.
+ */
+
+/** The shortest lease: a host must outlive a typical create (minutes) and the Scheduler's minute granularity. */
+export const LEASE_MIN_SECONDS = 15 * 60;
+/** The longest lease: a year. Longer is a typo (`4000d`), not a lease. */
+export const LEASE_MAX_SECONDS = 365 * 24 * 3600;
+
+const DURATION = /^(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?$/;
+const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?Z$/;
+
+/**
+ * A duration as an operator writes it, in seconds: days, hours and minutes in that order, each
+ * optional but not all (`30m`, `4h`, `2d`, `1d12h`, `1h30m`). What the CLI's `--by` takes too.
+ */
+export function parseDuration(value: unknown, field = 'expiresIn'): number {
+  const match = typeof value === 'string' && value !== '' ? DURATION.exec(value) : null;
+  if (!match) {
+    throw new InvalidInput(field, `${JSON.stringify(value)} is not a duration such as 30m, 4h, 2d or 1d12h`);
+  }
+  const [, days, hours, minutes] = match.map(Number);
+  const seconds = ((days || 0) * 24 * 60 + (hours || 0) * 60 + (minutes || 0)) * 60;
+  if (seconds === 0) throw new InvalidInput(field, 'must be longer than zero');
+  return seconds;
+}
+
+/** Seconds as the shortest duration that says them (`2d`, `1d12h`, `90m` → `1h30m`). */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const parts: Array<[number, string]> = [
+    [Math.floor(minutes / 1440), 'd'],
+    [Math.floor((minutes % 1440) / 60), 'h'],
+    [minutes % 60, 'm'],
+  ];
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, unit]) => `${n}${unit}`)
+      .join('') || '0m'
+  );
+}
+
+/** A UTC time in ISO 8601 (`2026-12-01T18:00:00Z`, seconds and fractions optional), to the whole second. */
+export function parseUtcTime(value: unknown, field = 'expiresAt'): Date {
+  const match = typeof value === 'string' ? UTC_TIME.exec(value) : null;
+  const [, y, mo, d, h, mi, sec] = (match ?? []).map(Number);
+  const time = match ? new Date(Date.UTC(y, mo - 1, d, h, mi, sec || 0)) : undefined;
+  // Date.UTC rolls 2026-02-30 over to March: a date that does not round-trip does not exist.
+  if (!time || time.getUTCMonth() !== mo - 1 || time.getUTCDate() !== d || h > 23 || mi > 59 || (sec || 0) > 59) {
+    throw new InvalidInput(
+      field,
+      `${JSON.stringify(value)} is not a UTC time in ISO 8601 such as 2026-12-01T18:00:00Z`,
+    );
+  }
+  return time;
+}
+
+/** `2026-12-01T18:00:00Z`: the form the tag, the output and the CLI show an expiry in. */
+export function formatUtcTime(time: Date): string {
+  return `${time.toISOString().slice(0, 19)}Z`;
+}
+
+/** A lease's length within the product's bounds, whatever the deployment's maximum; `what` leads the message. */
+export function checkLeaseLength(field: string, seconds: number, what: string): void {
+  if (seconds < LEASE_MIN_SECONDS) {
+    throw new InvalidInput(field, `${what}; the shortest lease is ${formatDuration(LEASE_MIN_SECONDS)}`);
+  }
+  if (seconds > LEASE_MAX_SECONDS) {
+    throw new InvalidInput(field, `${what}; the longest lease is ${formatDuration(LEASE_MAX_SECONDS)}`);
+  }
+}
+
+function parseExpiresIn(raw: Record<string, unknown>): string | undefined {
+  const value = raw.expiresIn;
+  if (value === undefined || value === null) return undefined;
+  const seconds = parseDuration(value);
+  checkLeaseLength('expiresIn', seconds, `${value} is ${formatDuration(seconds)}`);
+  return value as string;
+}
+
+function parseExpiresAt(raw: Record<string, unknown>, now: Date): string | undefined {
+  const value = raw.expiresAt;
+  if (value === undefined || value === null) return undefined;
+  const time = parseUtcTime(value);
+  const seconds = Math.floor((time.getTime() - now.getTime()) / 1000);
+  if (seconds <= 0) throw new InvalidInput('expiresAt', `${value} is not in the future (now: ${formatUtcTime(now)})`);
+  checkLeaseLength('expiresAt', seconds, `${value} is ${formatDuration(seconds)} from now`);
+  return formatUtcTime(time);
+}
+
+/** What a create's lease resolves to, and where it came from. */
+export interface Lease {
+  /** The UTC time the host is destroyed at, to the second: `2026-12-01T18:00:00Z`. */
+  expiresAt: string;
+  /** `expiresIn` or `expiresAt` when the create asked; `defaults` when it got the deployment's longest. */
+  from: 'expiresIn' | 'expiresAt' | 'defaults';
+}
+
+/**
+ * The lease a create gets, given its request (parsed) and the stored defaults (parsed), at `now`
+ * (when ValidateInput runs). The defaults' `expiresIn` is the longest lease: a request past it is
+ * InvalidInput naming both; no request gets it. Neither: no lease (undefined).
+ */
+export function resolveLease(
+  request: Pick<CreateRequest, 'expiresIn' | 'expiresAt'>,
+  defaults: Pick<Defaults, 'expiresIn'>,
+  now: Date,
+): Lease | undefined {
+  const max = defaults.expiresIn === undefined ? undefined : parseDuration(defaults.expiresIn);
+  const limit = `the longest lease this deployment allows (expiresIn ${defaults.expiresIn} in the stored defaults)`;
+  if (request.expiresIn !== undefined) {
+    const seconds = parseDuration(request.expiresIn);
+    if (max !== undefined && seconds > max) {
+      throw new InvalidInput('expiresIn', `${request.expiresIn} is longer than ${limit}`);
+    }
+    return { expiresAt: formatUtcTime(new Date(now.getTime() + seconds * 1000)), from: 'expiresIn' };
+  }
+  if (request.expiresAt !== undefined) {
+    const time = parseUtcTime(request.expiresAt);
+    if (max !== undefined && time.getTime() > now.getTime() + max * 1000) {
+      throw new InvalidInput('expiresAt', `${request.expiresAt} is later than ${limit} from now`);
+    }
+    return { expiresAt: formatUtcTime(time), from: 'expiresAt' };
+  }
+  if (max === undefined) return undefined;
+  return { expiresAt: formatUtcTime(new Date(now.getTime() + max * 1000)), from: 'defaults' };
 }
 
 /** The fields create and the stored defaults share. */
@@ -291,6 +438,7 @@ function parseOptional(raw: Record<string, unknown>, options: ParseOptions = {})
     adminUser: str(raw, 'adminUser', ADMIN_USER, 'a Linux user name'),
     sshPublicKey: str(raw, 'sshPublicKey', SSH_PUBLIC_KEY, 'one OpenSSH public key line'),
     bootstrap: parseBootstrap(raw, options),
+    expiresIn: parseExpiresIn(raw),
   };
   if (parsed.adminUser && !parsed.sshPublicKey) {
     throw new InvalidInput('sshPublicKey', 'is required with adminUser: the admin user logs in with that key');
@@ -298,13 +446,18 @@ function parseOptional(raw: Record<string, unknown>, options: ParseOptions = {})
   return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as Defaults;
 }
 
+/** A create's input, checked at `options.now` (an `expiresAt` must be after it). */
 export function parseCreateRequest(raw: unknown, options: ParseOptions = {}): CreateRequest {
   if (!isObject(raw)) throw new InvalidInput('input', 'must be a JSON object');
   refuseUnknown(raw, CREATE_FIELDS, 'the create input');
   const hostname = parseHostname(raw.hostname);
   const dnsZone = parseZone(raw.dnsZone);
   fqdnOf(hostname, dnsZone);
-  return { hostname, dnsZone, ...parseOptional(raw, options) };
+  if (raw.expiresIn != null && raw.expiresAt != null) {
+    throw new InvalidInput('expiresIn', 'give either expiresIn or expiresAt, not both');
+  }
+  const expiresAt = parseExpiresAt(raw, options.now ?? new Date());
+  return { hostname, dnsZone, ...parseOptional(raw, options), ...(expiresAt ? { expiresAt } : {}) };
 }
 
 /** The most hosts one fleet execution takes. */
@@ -358,8 +511,17 @@ export function parseDestroyRequest(raw: unknown): DestroyRequest {
   const pollIntervalSeconds = int(raw, 'pollIntervalSeconds', 0, 300);
   const instanceId = str(raw, 'instanceId', INSTANCE_ID, 'an instance id (i-…)');
   if (instanceId !== undefined) {
-    if (raw.hostname !== undefined) throw new InvalidInput('instanceId', 'give either instanceId or hostname');
     const dnsZone = raw.dnsZone === undefined ? undefined : parseZone(raw.dnsZone);
+    // Both: this host, only while it is this instance (what a lease's schedule starts destroy with).
+    if (raw.hostname !== undefined) {
+      if (dnsZone === undefined) {
+        throw new InvalidInput(
+          'instanceId',
+          'give either instanceId, or hostname and dnsZone (with instanceId or not)',
+        );
+      }
+      return { instanceId, hostname: parseHostname(raw.hostname), dnsZone, force, pollIntervalSeconds };
+    }
     return { instanceId, dnsZone, force, pollIntervalSeconds };
   }
   return { hostname: parseHostname(raw.hostname), dnsZone: parseZone(raw.dnsZone), force, pollIntervalSeconds };

@@ -1,8 +1,9 @@
 /**
  * The emulator's control API, under `/_emulator/` on the proxy's port: health, state, faults,
- * reset, zones. What tests, scripts and `lifecycle` use to steer a running emulator.
+ * reset, zones, clock. What tests, scripts and `lifecycle` use to steer a running emulator.
  */
 import type { ServerResponse } from 'node:http';
+import type { FiredSchedule } from '../engine/schedules';
 import type { Fault, FaultPlan } from './faults';
 import type { RateLimits } from './rate-limits';
 
@@ -13,6 +14,10 @@ export interface Controlled {
   readonly machineTimings: { mode: string };
   readonly faults: FaultPlan;
   readonly rateLimits: RateLimits;
+  readonly schedules: {
+    readonly clock: { now(): Date; readonly offsetSeconds: number };
+    advance(change: { advanceSeconds?: number; to?: string }): Promise<FiredSchedule[]>;
+  };
   state(): unknown;
   reset(): Promise<void>;
   seedZone(name: string): Promise<string>;
@@ -57,6 +62,25 @@ export async function control(
     case 'POST /_emulator/reset':
       await proxy.reset();
       return send(200, { ok: true });
+    // The clock EventBridge Scheduler fires schedules on: real time, moved forward by POSTs.
+    case 'GET /_emulator/clock':
+      return send(200, {
+        now: proxy.schedules.clock.now().toISOString(),
+        offsetSeconds: proxy.schedules.clock.offsetSeconds,
+      });
+    // `{"advanceSeconds": 3600}` or `{"to": "2026-12-01T18:00:00Z"}`: the schedules due by then fire
+    // (those whose target the Step Functions API runs), and are deleted; the answer lists them.
+    case 'POST /_emulator/clock': {
+      const change = JSON.parse(body || '{}') as { advanceSeconds?: number; to?: string };
+      let fired: FiredSchedule[];
+      try {
+        fired = await proxy.schedules.advance(change);
+      } catch (error) {
+        if (error instanceof RangeError) return send(400, { error: error.message });
+        throw error;
+      }
+      return send(200, { now: proxy.schedules.clock.now().toISOString(), fired });
+    }
     case 'POST /_emulator/zones': {
       const { name } = JSON.parse(body) as { name: string };
       return send(200, { name, zoneId: await proxy.seedZone(name) });

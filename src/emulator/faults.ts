@@ -77,6 +77,7 @@ export const THROTTLING_CODE: Record<string, string> = {
   route53: 'Throttling',
   ssm: 'ThrottlingException',
   states: 'ThrottlingException',
+  scheduler: 'ThrottlingException',
 };
 
 /** The AWS error code and HTTP status an `error` or `throttle` fault answers a call to `service` with. */

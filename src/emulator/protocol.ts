@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** The AWS service and operation an SDK request is for, read from its wire form. */
 export interface Operation {
-  service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'lambda' | 'states' | 'other';
+  service: 'ec2' | 'ssm' | 'route53' | 'iam' | 'lambda' | 'states' | 'scheduler' | 'other';
   name: string;
   /** The workflow step that made the call, from the `instance-lifecycle/<step>` user agent its clients send. */
   step?: string;
@@ -31,6 +31,7 @@ export function operationOf(method: string, path: string, headers: IncomingHttpH
   if (method === 'POST' && /^\/2015-03-31\/functions\/[^/]+\/invocations/.test(path)) {
     return { service: 'lambda', name: 'Invoke', step };
   }
+  if (signed === 'scheduler') return { service: 'scheduler', name: schedulerOperation(method, path), step };
   // Other Query-protocol services (CloudFormation, SNS, STS) and S3 pass through as they are.
   if (signed && signed !== 'ec2' && signed !== 'iam') return { service: 'other', name: `${signed} ${method}`, step };
   const action = new URLSearchParams(body).get('Action');
@@ -45,6 +46,19 @@ function route53Operation(method: string, path: string): string {
   if (/\/hostedzonesbyname$/.test(p)) return 'ListHostedZonesByName';
   if (/\/hostedzone\/[^/]+$/.test(p)) return method === 'DELETE' ? 'DeleteHostedZone' : 'GetHostedZone';
   if (/\/hostedzone$/.test(p)) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
+  return `${method} ${p}`;
+}
+
+/** EventBridge Scheduler's REST operations, from the method and path. */
+function schedulerOperation(method: string, path: string): string {
+  const p = path.replace(/\?.*$/, '').replace(/\/$/, '');
+  const verbs: Record<string, string> = { POST: 'Create', GET: 'Get', PUT: 'Update', DELETE: 'Delete' };
+  if (/^\/schedules\/[^/]+$/.test(p)) return `${verbs[method] ?? method}Schedule`;
+  if (p === '/schedules') return 'ListSchedules';
+  if (/^\/schedule-groups\/[^/]+$/.test(p)) return `${verbs[method] ?? method}ScheduleGroup`;
+  if (p === '/schedule-groups') return 'ListScheduleGroups';
+  if (/^\/tags\//.test(p))
+    return method === 'GET' ? 'ListTagsForResource' : method === 'POST' ? 'TagResource' : 'UntagResource';
   return `${method} ${p}`;
 }
 
@@ -63,6 +77,13 @@ export function errorResponse(op: Operation, code: string, message: string, stat
       status,
       headers: { 'content-type': contentType, 'x-amzn-errortype': code },
       body: JSON.stringify({ __type: code, message }),
+    };
+  }
+  if (op.service === 'scheduler') {
+    return {
+      status,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': code },
+      body: JSON.stringify({ Message: message }),
     };
   }
   if (op.service === 'ec2') {

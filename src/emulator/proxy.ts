@@ -18,6 +18,7 @@ import { LambdaService } from './lambda';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { RateLimits, REAL_CLOCK } from './rate-limits';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
+import { ScheduleRunner } from './scheduler';
 import { clientConfig, ensureZone } from './seed';
 import { SsmAgent } from './ssm';
 import { MachineTimings, StatusChangeBridge, type Timings } from './stepfunctions';
@@ -83,6 +84,8 @@ export class EmulatorProxy {
   readonly statusChanges: StatusChangeBridge;
   /** The timings the Step Functions API's machines run with. */
   readonly machineTimings: MachineTimings;
+  /** The emulator's clock, and the schedules (leases) it fires on it. */
+  readonly schedules: ScheduleRunner;
   /** The stack deployed into moto, if any: what `loadStack` did, done again after a reset. */
   stack?: DeployedStack;
   private loaded?: LoadedStack;
@@ -114,6 +117,7 @@ export class EmulatorProxy {
     });
     this.machineTimings = new MachineTimings(options.motoUrl, options.timings ?? 'fast');
     this.statusChanges = new StatusChangeBridge(options.motoUrl, (arn) => this.machineTimings.prepare(arn));
+    this.schedules = new ScheduleRunner(options.motoUrl, (arn) => this.machineTimings.prepare(arn));
   }
 
   /**
@@ -148,6 +152,7 @@ export class EmulatorProxy {
         const address = this.server?.address();
         this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
         this.statusChanges.start();
+        this.schedules.start();
         resolve(this.url);
       });
     });
@@ -161,6 +166,7 @@ export class EmulatorProxy {
       this.server.close(() => resolve());
     });
     await this.statusChanges.stop();
+    await this.schedules.stop();
     await this.lambda.close();
     await this.containers?.close();
   }
@@ -183,10 +189,13 @@ export class EmulatorProxy {
     this.failedLaunches.clear();
     for (const zone of this.zones) await ensureZone(this.options.motoUrl, zone);
     await this.statusChanges.stop();
+    await this.schedules.stop();
     this.statusChanges.reset();
+    this.schedules.reset();
     this.machineTimings.reset();
     if (this.loaded) await this.loadStack(this.loaded);
     this.statusChanges.start();
+    this.schedules.start();
   }
 
   state() {

@@ -6,10 +6,14 @@
  * timeout (a fleet's hosts stopped with it), the 256 KiB payload limit (States.DataLimitExceeded,
  * which no Catch sees), and an "Execution Status Change" event when an execution ends, delivered
  * to the stack's EventBridge rules (the clean-up) once the steps still running have finished.
+ * After each execution, and when asked (`fireDueSchedules`), the EventBridge Scheduler schedules
+ * due on the emulator's clock whose target is one of these machines (a lease's destroy-vm) start
+ * it here, as the Scheduler would.
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
 import { StateMachine } from './asl-library';
@@ -17,6 +21,7 @@ import { followEvents, type RawEvent } from './event-log';
 import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
 import { taskError } from './lambda-error';
 import { dataLimitExceeded, PAYLOAD_LIMIT_BYTES, payloadBytes } from './payload';
+import { type FiredSchedule, fireDueSchedules } from './schedules';
 import { synthesize } from './synth';
 import {
   type AslDefinition,
@@ -79,8 +84,12 @@ export class LocalEngine {
   /** Every status-change event put on the bus, in order. */
   readonly events: StatusChangeEvent[] = [];
   private readonly handlers = new Map<string, (event: unknown) => Promise<unknown>>();
-  /** Work started by events (the clean-up), until it ends. */
+  /** Work started by events (the clean-up) and schedules (a lease's destroy), until it ends. */
   private readonly background = new Set<Promise<unknown>>();
+  /** Every schedule this engine fired, in order. */
+  readonly firedSchedules: FiredSchedule[] = [];
+  private readonly firedKeys = new Set<string>();
+  private firing: Promise<FiredSchedule[]> = Promise.resolve([]);
   private prepared = false;
 
   constructor(private readonly options: LocalEngineOptions) {
@@ -219,7 +228,57 @@ export class LocalEngine {
       // Operators may have changed the defaults in this emulator: keep theirs.
       if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
     }
+    const scheduler = new SchedulerClient(clientConfig(endpoint));
+    for (const group of this.deployment.scheduleGroups) {
+      try {
+        await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+      } catch (error) {
+        if ((error as Error).name !== 'ConflictException') throw error;
+      }
+    }
     this.prepared = true;
+  }
+
+  /** The emulator's clock (it can be moved forward: POST /_emulator/clock); real time elsewhere. */
+  private async now(): Promise<Date> {
+    try {
+      const res = await fetch(`${this.options.endpoint}/_emulator/clock`);
+      if (res.ok) return new Date(((await res.json()) as { now: string }).now);
+    } catch {
+      // not the project's emulator
+    }
+    return new Date();
+  }
+
+  /**
+   * Starts the executions of the schedules due on the emulator's clock whose target is one of this
+   * engine's machines, and deletes each schedule (ActionAfterCompletion DELETE); `idle()` waits for
+   * those executions. One look at a time. What it fired.
+   */
+  fireDueSchedules(): Promise<FiredSchedule[]> {
+    const next = this.firing
+      .catch(() => [])
+      .then(async () => {
+        const scheduler = new SchedulerClient(clientConfig(this.options.endpoint));
+        const fired = await fireDueSchedules(
+          scheduler,
+          await this.now(),
+          async (arn, input, name) => {
+            const workflow = (Object.keys(this.deployment.machineArns) as Workflow[]).find(
+              (w) => this.deployment.machineArns[w] === arn,
+            );
+            if (!workflow) return undefined;
+            const execution = this.start(workflow, input, { name });
+            this.track(execution.result, `schedule ${name}: ${workflow}`);
+            return execution.executionId;
+          },
+          this.firedKeys,
+        );
+        this.firedSchedules.push(...fired);
+        return fired;
+      });
+    this.firing = next;
+    return next;
   }
 
   definition(workflow: Workflow): AslDefinition {
@@ -284,6 +343,8 @@ export class LocalEngine {
       // the clean-up waits longer than any step's timeout before it looks.
       await Promise.allSettled([...run.inflight, ...[...run.children].map((c) => c.result)]);
       this.publish(workflow, name, executionId, input, started, ended);
+      // As time passes on AWS, leases come due: whatever is due by now runs after this execution.
+      this.track(this.fireDueSchedules(), 'due schedules');
       return ended;
     })();
     return {
@@ -423,11 +484,16 @@ export class LocalEngine {
       (w) => this.deployment.machineArns[w] === target.arn,
     );
     if (!workflow) return;
-    const work = this.start(workflow, targetInput(target, event)).result.catch((error: Error) => {
-      process.stderr.write(`rule ${rule.id}: ${workflow} failed to start: ${error.message}\n`);
+    this.track(this.start(workflow, targetInput(target, event)).result, `rule ${rule.id}: ${workflow}`);
+  }
+
+  /** Work `idle()` waits for; a failure to run it is reported, not thrown. */
+  private track(work: Promise<unknown>, what: string): void {
+    const tracked = work.catch((error: Error) => {
+      process.stderr.write(`${what} failed to start: ${error.message}\n`);
     });
-    this.background.add(work);
-    work.finally(() => this.background.delete(work));
+    this.background.add(tracked);
+    tracked.finally(() => this.background.delete(tracked));
   }
 
   /** Resolves once every execution the bus started (and any they started in turn) has ended. */

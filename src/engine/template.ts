@@ -57,6 +57,8 @@ export interface LocalDeployment {
   /** The SSM parameter holding the defaults, and the value the stack seeds it with. */
   defaults: { name: string; value: string };
   instanceProfileArn: string;
+  /** The EventBridge Scheduler groups the stack creates (the leases'). */
+  scheduleGroups: string[];
 }
 
 export interface AslState {
@@ -200,6 +202,9 @@ export function loadDeployment(templatePath: string): LocalDeployment {
     >,
     defaults: { name: String(parameter?.Properties?.Name), value: String(parameter?.Properties?.Value) },
     instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
+    scheduleGroups: Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')
+      .map(([id, r]) => String(r.Properties?.Name ?? id)),
   };
 }
 

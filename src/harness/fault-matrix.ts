@@ -2,6 +2,7 @@
  * The fault matrix: for each step of each workflow, the faults AWS can throw at it and the outcome
  * the workflows promise. Create either succeeds (transient faults are retried) or fails with a named
  * error and leaves nothing behind; destroy either finishes, or fails and finishes when run again.
+ * Every host in it is leased, so a lease schedule left behind is seen like an instance or a record.
  * test/faults-*.test.ts assert every cell; `npm run faults` prints the matrix with what each cell saw.
  */
 import type { Fault } from '../emulator';
@@ -31,10 +32,11 @@ export interface Observation {
   injected: number;
   /** Step Functions retries, all steps. */
   retries: number;
-  /** Instances ever launched under the hostname, live at the end, and records at the end. */
+  /** Instances ever launched under the hostname, live at the end, records and lease schedules at the end. */
   launched: number;
   live: number;
   records: number;
+  leases: number;
   rerun?: string;
   ms: number;
 }
@@ -249,14 +251,17 @@ export function hostnameOf(c: FaultCase): string {
 export async function runCase(h: Harness, c: FaultCase): Promise<Observation> {
   const hostname = hostnameOf(c);
   const input = { hostname, dnsZone: ZONE, pollIntervalSeconds: 0 };
-  if (c.workflow === 'destroy') await h.seedHost(hostname);
+  const createInput = { ...input, expiresIn: '2h' };
+  if (c.workflow === 'destroy') {
+    await h.seedHost(hostname, ZONE, { expiresAt: new Date(Date.now() + 7200_000).toISOString() });
+  }
   const steps: StepEvent[] = [];
   const started = Date.now();
   h.emulator.proxy.faults.set([...(c.before ?? []), ...c.faults]);
   let result: Awaited<ReturnType<typeof h.engine.run>>;
   let injected = 0;
   try {
-    result = await h.engine.run(c.workflow, input, (e) => steps.push(e));
+    result = await h.engine.run(c.workflow, c.workflow === 'create' ? createInput : input, (e) => steps.push(e));
     injected = h.emulator.proxy.faults
       .list()
       .slice(c.before?.length ?? 0)
@@ -283,6 +288,7 @@ export async function runCase(h: Harness, c: FaultCase): Promise<Observation> {
     launched: host.launched.length,
     live: host.live.length,
     records: host.records.length,
+    leases: host.leases.length,
     rerun,
     ms,
   };
@@ -291,10 +297,11 @@ export async function runCase(h: Harness, c: FaultCase): Promise<Observation> {
 /** What the case promises, in the terms of an observation. */
 export function promised(c: FaultCase): Partial<Observation> {
   const outcome = c.expected === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'FAILED', error: c.expected };
-  if (c.workflow === 'destroy') return { ...outcome, live: 0, records: 0, ...(c.rerun ? { rerun: c.rerun } : {}) };
-  if (c.expected === 'SUCCEEDED') return { ...outcome, launched: 1, live: 1, records: 1 };
-  if (c.expected === 'RollBackFailed') return { ...outcome, live: 0, records: 0, rerun: 'destroy SUCCEEDED' };
-  return { ...outcome, live: 0, records: 0 };
+  const gone = { live: 0, records: 0, leases: 0 };
+  if (c.workflow === 'destroy') return { ...outcome, ...gone, ...(c.rerun ? { rerun: c.rerun } : {}) };
+  if (c.expected === 'SUCCEEDED') return { ...outcome, launched: 1, live: 1, records: 1, leases: 1 };
+  if (c.expected === 'RollBackFailed') return { ...outcome, ...gone, rerun: 'destroy SUCCEEDED' };
+  return { ...outcome, ...gone };
 }
 
 /** The create cells in two halves, so that two test files share them across jest's workers. */

@@ -6,11 +6,14 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
+import { type GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { EXPIRES_AT_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
+import { createLease, instanceOfSchedule, leaseSettingsFromEnv } from '../../lambdas/lib/lease';
 import { type Emulator, type Fault, startEmulator } from '../emulator';
 import { ApiEngine } from '../emulator/executions';
 import { clientConfig, ensureZone } from '../emulator/seed';
 import { LocalEngine } from '../engine/local-engine';
+import { allSchedules, type FiredSchedule } from '../engine/schedules';
 import { TEMPLATE_PATH } from './deployment';
 
 export const ZONE = 'example.internal';
@@ -74,18 +77,49 @@ export class Harness {
     return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'CNAME' || r.Type === 'A');
   }
 
-  /** What a hostname has in the emulator: every instance ever launched under it, the live ones, its records. */
+  /** Every EventBridge Scheduler schedule in the emulator, in every group: a lease left behind counts. */
+  async schedules(): Promise<GetScheduleCommandOutput[]> {
+    return allSchedules(new SchedulerClient(clientConfig(this.url)));
+  }
+
+  /**
+   * Moves the emulator's clock forward: the schedules due by then whose target the Step Functions
+   * API runs fire at once (the answer); the local engine's fire with `engine.fireDueSchedules()`.
+   */
+  async advanceClock(seconds: number): Promise<FiredSchedule[]> {
+    const res = await fetch(`${this.url}/_emulator/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceSeconds: seconds }),
+    });
+    if (!res.ok) throw new Error(`the emulator's clock: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { fired: FiredSchedule[] }).fired;
+  }
+
+  /**
+   * What a hostname has in the emulator: every instance ever launched under it, the live ones, its
+   * records, and the lease schedules of any of its instances.
+   */
   async host(
     hostname: string,
     zone = ZONE,
-  ): Promise<{ launched: Instance[]; live: Instance[]; records: ResourceRecordSet[] }> {
+  ): Promise<{
+    launched: Instance[];
+    live: Instance[];
+    records: ResourceRecordSet[];
+    leases: GetScheduleCommandOutput[];
+  }> {
     const launched = (await this.instances()).filter((i) => tag(i, 'Name') === hostname);
     const records = (await this.hostRecords(zone)).filter((r) => r.Name === `${hostname}.${zone}.`);
-    return { launched, live: launched.filter((i) => i.State?.Name !== 'terminated'), records };
+    const ids = launched.map((i) => i.InstanceId);
+    const leases = (await this.schedules()).filter((s) => ids.includes(instanceOfSchedule(s.Name ?? '')));
+    return { launched, live: launched.filter((i) => i.State?.Name !== 'terminated'), records, leases };
   }
 
-  /** A host as create leaves it (a tagged instance and its CNAME), made directly: for destroy tests. */
-  async seedHost(hostname: string, zone = ZONE): Promise<Instance> {
+  /**
+   * A host as create leaves it (a tagged instance and its CNAME), made directly: for destroy tests.
+   * With `expiresAt`, leased as create leases it: the tag, and the schedule for the local engine's destroy-vm.
+   */
+  async seedHost(hostname: string, zone = ZONE, lease?: { expiresAt: string }): Promise<Instance> {
     const fqdn = `${hostname}.${zone}`;
     const out = await new EC2Client(clientConfig(this.url)).send(
       new RunInstancesCommand({
@@ -99,12 +133,20 @@ export class Harness {
               { Key: 'Name', Value: hostname },
               { Key: MANAGED_BY_TAG, Value: MANAGED_BY_VALUE },
               { Key: FQDN_TAG, Value: fqdn },
+              ...(lease ? [{ Key: EXPIRES_AT_TAG, Value: lease.expiresAt }] : []),
             ],
           },
         ],
       }),
     );
     const instance = out.Instances?.[0] as Instance;
+    if (lease) {
+      await this.engine.prepare();
+      const scheduler = new SchedulerClient(clientConfig(this.url));
+      // The settings the local engine gave the steps: its lease group, role and destroy-vm.
+      const host = { instanceId: instance.InstanceId ?? '', hostname, dnsZone: zone };
+      await createLease(scheduler, leaseSettingsFromEnv(), host, lease.expiresAt);
+    }
     await new Route53Client(clientConfig(this.url)).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: await ensureZone(this.url, zone),

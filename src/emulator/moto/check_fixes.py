@@ -6,7 +6,8 @@ For every fix in ``fixes.FIXES`` it runs that fix's scenario in a fresh Python p
 fix but that one (the fixes are monkeypatches, so a process holds exactly the set it applied), and
 every scenario once more in one process with all of them. Scenarios run in-process against moto's executing Step
 Functions backend (``mock_aws`` with ``execute_state_machine``), with Pass, Parallel, Map, Fail and
-Choice states and nested ``states:startExecution.sync:2`` only. It prints one JSON object:
+Choice states and nested ``states:startExecution.sync:2`` only; the Scheduler's against moto's
+Scheduler and CloudFormation. It prints one JSON object:
 
     {"fixes": [{"name": ..., "without": "<the failure observed>", "with": "ok"}, ...]}
 
@@ -381,6 +382,71 @@ def scenario_stop_execution_error_cause() -> None:
     )
 
 
+def scenario_cloudformation_schedule_groups() -> None:
+    """A stack with a schedule group (named, referred to by Ref and GetAtt), a schedule in it, DeleteStack."""
+    import boto3
+
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    template = {
+        "Resources": {
+            "Group": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "leases"}},
+            "Holder": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Name": "/leases/group", "Type": "String", "Value": {"Fn::GetAtt": ["Group", "Arn"]}},
+            },
+        },
+        "Outputs": {"Name": {"Value": {"Ref": "Group"}}, "Arn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
+    }
+    try:
+        cfn.create_stack(StackName="with-group", TemplateBody=json.dumps(template))
+    except Exception as error:  # noqa: BLE001 - the failure is what the check reports
+        raise ScenarioFailed(f"CreateStack with a schedule group failed: {type(error).__name__}: {error}")
+    stack = cfn.describe_stacks(StackName="with-group")["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    arn = f"arn:aws:scheduler:{REGION}:123456789012:schedule-group/leases"
+    expect(outputs == {"Name": "leases", "Arn": arn}, f"the stack's outputs are {outputs}; AWS gives the name and {arn}")
+    scheduler.create_schedule(
+        Name="lease-i-0123456789abcdef0",
+        GroupName="leases",
+        ScheduleExpression="at(2030-01-01T00:00:00)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "RoleArn": ROLE_ARN},
+    )
+    cfn.delete_stack(StackName="with-group")
+    groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
+    expect(groups == ["default"], f"schedule groups left after DeleteStack: {groups}")
+
+
+def scenario_scheduler_missing_group() -> None:
+    """CreateSchedule in a group nobody created."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    try:
+        scheduler.create_schedule(
+            Name="lease-i-0123456789abcdef0",
+            GroupName="nowhere",
+            ScheduleExpression="at(2030-01-01T00:00:00)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "RoleArn": ROLE_ARN},
+        )
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        expect(
+            code == "ResourceNotFoundException",
+            f"CreateSchedule in a missing group is {code}; AWS answers ResourceNotFoundException",
+        )
+        return
+    except Exception as error:  # noqa: BLE001 - the failure is what the check reports
+        raise ScenarioFailed(
+            f"CreateSchedule in a missing group is {type(error).__name__}: {error};"
+            " AWS answers ResourceNotFoundException"
+        )
+    raise ScenarioFailed("CreateSchedule in a missing group succeeded; AWS answers ResourceNotFoundException")
+
+
 SCENARIOS: dict[str, Callable[[], None]] = {
     "deepcopy_without_executions": scenario_deepcopy_without_executions,
     "definite_jsonpath": scenario_definite_jsonpath,
@@ -390,6 +456,8 @@ SCENARIOS: dict[str, Callable[[], None]] = {
     "generated_execution_name": scenario_generated_execution_name,
     "cloudformation_state_machines": scenario_cloudformation_state_machines,
     "stop_execution_error_cause": scenario_stop_execution_error_cause,
+    "cloudformation_schedule_groups": scenario_cloudformation_schedule_groups,
+    "scheduler_missing_group": scenario_scheduler_missing_group,
 }
 assert list(SCENARIOS) == [name for name, _ in fixes.FIXES], "one scenario per fix, in FIXES order"
 

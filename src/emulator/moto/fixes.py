@@ -1,9 +1,10 @@
-"""Fixes for the Step Functions engine of moto 5.2.1 (``moto/stepfunctions/parser``).
+"""Fixes for moto 5.2.1: its Step Functions engine (``moto/stepfunctions/parser``) and its Scheduler.
 
 moto runs state machines with a port of LocalStack's ASL interpreter when it is configured with
 ``{"stepfunctions": {"execute_state_machine": true}}``. Eight of its behaviours break this project's
-workflows or differ from AWS; each is corrected here by one small, independent monkeypatch that
-wraps or narrowly overrides moto's code (no moto code is copied).
+workflows or differ from AWS, and two of EventBridge Scheduler's (the leases' schedules); each is
+corrected here by one small, independent monkeypatch that wraps, narrowly overrides or adds to
+moto's code (no moto code is copied).
 
 Every ``apply_*`` function imports what it patches lazily, is idempotent (a patched attribute
 carries the marker ``__motofix__``), and can be applied on its own. ``FIXES`` lists them in order;
@@ -507,6 +508,127 @@ def apply_stop_execution_error_cause() -> None:
     _wrap(BaseExecutionWorkerCommunication, "_reflect_execution_status", "stop_execution_error_cause", make)
 
 
+# --------------------------------------------------------------------------------------------
+# 9. `AWS::Scheduler::ScheduleGroup` in a stack.
+# --------------------------------------------------------------------------------------------
+
+
+def apply_cloudformation_schedule_groups() -> None:
+    """A stack with an ``AWS::Scheduler::ScheduleGroup`` must create the group.
+
+    What goes wrong in 5.2.1: moto's CloudFormation knows no model for the type
+    (``moto/cloudformation/parsing.py``, ``resource_class_from_type`` logs "No Moto CloudFormation
+    support"), so the resource is skipped, and a ``Ref`` or ``Fn::GetAtt`` to it (the lease role's
+    trust policy names the group's ARN) fails the whole CreateStack with ``AttributeError:
+    'NoneType' object has no attribute 'has_cfn_attr'``.
+
+    Fix: a ``CloudFormationModel`` for the type that creates the group through the Scheduler's own
+    backend (``moto/scheduler/models.py``, ``create_schedule_group``, with the template's ``Name``
+    or CloudFormation's generated one, and its ``Tags``), answers ``Ref`` with the name and
+    ``Fn::GetAtt`` ``Arn``, and deletes the group with the stack. CloudFormation's model map is a
+    cached list of ``CloudFormationModel`` subclasses, so the cache is cleared once the model exists.
+
+    Upstream: not supported upstream.
+    """
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    models = CloudFormationModel.__subclasses__()
+    if any(getattr(model, _MARK, None) == "cloudformation_schedule_groups" for model in models):
+        return
+
+    def backend(account_id: str, region_name: str) -> Any:
+        from moto.scheduler.models import scheduler_backends
+
+        return scheduler_backends[account_id][region_name]
+
+    class CloudFormationScheduleGroup(CloudFormationModel):
+        # moto files every model under the service its module names (``moto.<service>...``).
+        __module__ = "moto.scheduler.models"
+
+        def __init__(self, account_id: str, region_name: str, group: Any) -> None:
+            self.account_id = account_id
+            self.region_name = region_name
+            self.group = group
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.group.name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Scheduler::ScheduleGroup"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Arn", "CreationDate", "LastModificationDate", "State")
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            return {
+                "Arn": self.group.arn,
+                "CreationDate": self.group.created_on,
+                "LastModificationDate": self.group.last_modified,
+                "State": "ACTIVE",
+            }[attribute_name]
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[misc]
+            cls,
+            resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = cloudformation_json.get("Properties", {})
+            group = backend(account_id, region_name).create_schedule_group(
+                name=properties.get("Name") or resource_name, tags=properties.get("Tags", [])
+            )
+            return cls(account_id, region_name, group)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            backend(account_id, region_name).schedule_groups.pop(self.group.name, None)
+
+    _mark(CloudFormationScheduleGroup, "cloudformation_schedule_groups")
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+
+
+# --------------------------------------------------------------------------------------------
+# 10. CreateSchedule in a group that does not exist.
+# --------------------------------------------------------------------------------------------
+
+
+def apply_scheduler_missing_group() -> None:
+    """CreateSchedule in a group that does not exist must be ``ResourceNotFoundException``.
+
+    What goes wrong in 5.2.1: ``EventBridgeSchedulerBackend.create_schedule``
+    (``moto/scheduler/models.py``) looks the group up with ``self.schedule_groups[group_name]``,
+    so an unknown group is a ``KeyError``: HTTP 500, which the SDK retries and then reports as an
+    unnamed server error. AWS answers 404 ``ResourceNotFoundException`` ("Schedule group ... does
+    not exist"), as moto's own GetSchedule and DeleteSchedule already do.
+
+    Fix: a wrapper of ``create_schedule`` that first asks moto's ``get_schedule_group``, which
+    raises moto's ``ScheduleGroupNotFound`` (``ResourceNotFoundException``) for an unknown group.
+
+    Upstream: not known to be fixed upstream.
+    """
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_schedule(self: Any, *args: Any, **kwargs: Any) -> Any:
+            self.get_schedule_group(kwargs.get("group_name"))
+            return original(self, *args, **kwargs)
+
+        return create_schedule
+
+    _wrap(EventBridgeSchedulerBackend, "create_schedule", "scheduler_missing_group", make)
+
+
 FIXES: list[tuple[str, Callable[[], None]]] = [
     ("deepcopy_without_executions", apply_deepcopy_without_executions),
     ("definite_jsonpath", apply_definite_jsonpath),
@@ -516,6 +638,8 @@ FIXES: list[tuple[str, Callable[[], None]]] = [
     ("generated_execution_name", apply_generated_execution_name),
     ("cloudformation_state_machines", apply_cloudformation_state_machines),
     ("stop_execution_error_cause", apply_stop_execution_error_cause),
+    ("cloudformation_schedule_groups", apply_cloudformation_schedule_groups),
+    ("scheduler_missing_group", apply_scheduler_missing_group),
 ]
 
 
