@@ -126,6 +126,16 @@ test.each([
   [['status'], /^instance-lifecycle status: missing required argument 'execution-arn'/],
   [['list', '--max', 'lots'], /^instance-lifecycle list: --max lots: not a whole number; give 1 to 1000/],
   [['defaults', 'put'], /^instance-lifecycle defaults: action put: give one of get, set/],
+  [['extend', 'web1', '--zone', 'example.internal'], /^instance-lifecycle extend: give --by DURATION or --to TIME/],
+  [
+    ['extend', 'web1', '--zone', 'example.internal', '--by', '2x'],
+    /^instance-lifecycle extend: --by: "2x" is not a duration/,
+  ],
+  [['extend', 'web1', '--by', '2h'], /^instance-lifecycle extend: required option '--zone <zone>' not specified/],
+  [
+    ['create', '--hostname', 'web1', '--zone', 'example.internal', '--expires-in', '10m'],
+    /^instance-lifecycle create: InvalidInput: expiresIn: 10m is 10m; the shortest lease is 15m/,
+  ],
   [['emulator', '--timings', 'slow'], /^instance-lifecycle emulator: --timings slow: give one of fast, deployed/],
   [['demo', '--guests', 'vm'], /^instance-lifecycle demo: --guests vm: give one of simulated, container/],
 ])('%j: exit 2, one line, nothing started', async (args, line) => {

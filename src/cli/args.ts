@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInput } from '../../lambdas/lib/errors';
-import { parseCreateRequest, parseDestroyRequest, parseFleetRequest } from '../../lambdas/lib/input';
-import type { CreateOptions, DestroyOptions, RunOptions } from './program';
+import {
+  parseCreateRequest,
+  parseDestroyRequest,
+  parseDuration,
+  parseFleetRequest,
+  parseHostname,
+  parseUtcTime,
+  parseZone,
+} from '../../lambdas/lib/input';
+import type { CreateOptions, DestroyOptions, ExtendOptions, RunOptions } from './program';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -80,6 +88,8 @@ export function createInput(o: CreateOptions): Record<string, unknown> {
       adminUser: o.adminUser,
       sshPublicKey: o.sshPublicKey,
       bootstrap: bootstrapOf(o),
+      expiresIn: o.expiresIn,
+      expiresAt: o.expiresAt,
     }),
   });
 }
@@ -134,4 +144,19 @@ export function checkedInput(action: 'create' | 'destroy', o: CreateOptions | De
     throw error;
   }
   return input;
+}
+
+/** extend's arguments, checked before any AWS call: a host, its zone, and exactly one of --by and --to. */
+export function checkedExtend(hostname: string, o: ExtendOptions): void {
+  if (o.by === undefined && o.to === undefined) throw new UsageError('give --by DURATION or --to TIME');
+  if (o.local && !o.endpoint) throw new UsageError('--local needs --endpoint URL: the emulator the host is on');
+  try {
+    parseHostname(hostname, 'hostname');
+    parseZone(o.zone, '--zone');
+    if (o.by !== undefined) parseDuration(o.by, '--by');
+    if (o.to !== undefined) parseUtcTime(o.to, '--to');
+  } catch (error) {
+    if (error instanceof InvalidInput) throw new UsageError(error.message);
+    throw error;
+  }
 }

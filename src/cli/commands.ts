@@ -19,6 +19,7 @@ import { clientsFor, followExecution, listCommand, logsCommand, statusCommand } 
 import { startExecution } from './deployed/executions';
 import { hostsCommand } from './deployed/hosts';
 import { machineOf } from './deployed/stack';
+import { extendCommand } from './extend';
 import { fleetFailures, type Io, MACHINE } from './io';
 import { failureLine, header, stepLine } from './output';
 import {
@@ -275,6 +276,7 @@ export const handlers: Handlers = {
   logs: logsCommand,
   defaults: defaultsCommand,
   hosts: hostsCommand,
+  extend: extendCommand,
   emulator: emulatorCommand,
   demo: demoCommand,
 };

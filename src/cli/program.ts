@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { checkedInput } from './args';
+import { checkedExtend, checkedInput } from './args';
 import type { Io } from './io';
 
 /** The command's name; `lifecycle` is a second name for it inside this repository. */
@@ -54,6 +54,8 @@ export interface CreateOptions extends RunOptions {
   bootstrapCommand?: string[];
   bootstrapDocument?: string;
   bootstrapParameter?: string[];
+  expiresIn?: string;
+  expiresAt?: string;
 }
 
 export interface DestroyOptions extends RunOptions {
@@ -88,6 +90,13 @@ export interface HostsOptions extends TargetOptions {
   json?: boolean;
 }
 
+export interface ExtendOptions extends TargetOptions {
+  zone: string;
+  by?: string;
+  to?: string;
+  local?: boolean;
+}
+
 export interface EmulatorOptions {
   port: number;
   zone?: string[];
@@ -113,6 +122,7 @@ export interface Handlers {
   logs(executionArn: string, options: TargetOptions, io: Io): Promise<number>;
   defaults(action: 'get' | 'set', pairs: string[], options: DefaultsOptions, io: Io): Promise<number>;
   hosts(options: HostsOptions, io: Io): Promise<number>;
+  extend(hostname: string, options: ExtendOptions, io: Io): Promise<number>;
   emulator(options: EmulatorOptions, io: Io): Promise<number>;
   demo(options: DemoOptions, io: Io): Promise<number>;
 }
@@ -267,7 +277,14 @@ A fleet exits 1 if any host failed; each failed host is rolled back, the others 
         'bootstrapCommand',
       ),
     )
-    .option('--bootstrap-parameter <k=v>', '...with this parameter; repeatable [bootstrap.parameters]', repeat);
+    .option('--bootstrap-parameter <k=v>', '...with this parameter; repeatable [bootstrap.parameters]', repeat)
+    .addOption(
+      new Option(
+        '--expires-in <duration>',
+        'a lease: destroy the host this long after the create starts, e.g. 30m, 4h, 2d [expiresIn]',
+      ).conflicts('expiresAt'),
+    )
+    .option('--expires-at <time>', 'a lease: destroy the host at this UTC time, e.g. 2026-12-01T18:00:00Z [expiresAt]');
   // The input is checked by the workflow's own parser before the commands' code even loads.
   runOptions(create).action(async (options: CreateOptions) => {
     const input = checkedInput('create', options);
@@ -370,6 +387,26 @@ given with --zone or in every hosted zone the caller can list. Read-only.`,
     .option('--orphans', 'also list records that point at no live managed instance')
     .option('--json', 'one JSON object: {hosts, orphans}');
   targetOptions(hosts, false).action(run((h, options: HostsOptions) => h.hosts(options, io)));
+
+  const extend = program
+    .command('extend')
+    .summary("move a host's lease (or give it one): when the host is destroyed")
+    .description(
+      `Moves the lease of a live host: its EventBridge Scheduler schedule, which starts destroy-vm at the
+expiry, and its lifecycle:expiresAt tag. A host without a lease gets one. No later than the
+longest lease the stored defaults allow (their expiresIn), counted from now.`,
+    )
+    .addArgument(new Argument('<hostname>', 'the host, e.g. web1'))
+    .requiredOption('--zone <zone>', 'its hosted zone')
+    .addOption(
+      new Option('--by <duration>', 'add this to the current expiry (to now without one), e.g. 2h').conflicts('to'),
+    )
+    .option('--to <time>', 'the new expiry, a UTC time such as 2026-12-01T18:00:00Z')
+    .option('--local', 'a host the local engine made on the emulator at --endpoint URL');
+  targetOptions(extend).action(async (hostname: string, options: ExtendOptions) => {
+    checkedExtend(hostname, options);
+    exit(await (await handlers()).extend(hostname, options, io));
+  });
 
   program
     .command('emulator')

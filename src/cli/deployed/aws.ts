@@ -7,6 +7,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/seed';
@@ -20,6 +21,7 @@ export interface Aws {
   ssm: SSMClient;
   ec2: EC2Client;
   route53: Route53Client;
+  scheduler: SchedulerClient;
   region?: string;
   /** Where the clients go instead of AWS's own endpoints. */
   endpoint?: string;
@@ -60,6 +62,7 @@ export function awsClients(options: { region?: string; profile?: string; endpoin
     ec2: new EC2Client(config),
     // Route 53 is global: its endpoint is us-east-1's (aws-cn and GovCloud have their own).
     route53: new Route53Client(config),
+    scheduler: new SchedulerClient(config),
     region,
     endpoint,
   };

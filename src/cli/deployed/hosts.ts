@@ -12,13 +12,16 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../lambdas/lib/contract';
+import {
+  EXECUTION_TAG,
+  EXPIRES_AT_TAG,
+  FQDN_TAG,
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+} from '../../../lambdas/lib/contract';
 import type { Io } from '../io';
 import type { HostsOptions } from '../program';
 import { clientsFor } from './commands';
-
-/** Where the lease's end is kept on the instance (an ISO time), written by create and extend. */
-export const EXPIRES_AT_TAG = 'lifecycle:expiresAt';
 
 /** The instance states in which a host still exists (and costs). */
 const LIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];

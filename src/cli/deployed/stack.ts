@@ -12,6 +12,8 @@ export interface Deployment {
   destroyFleet?: string;
   cleanUp?: string;
   defaultsParameter?: string;
+  /** Every output, by key. */
+  outputs: Record<string, string>;
 }
 
 /** The state machines and the defaults parameter, from the stack's outputs. */
@@ -31,6 +33,7 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
       destroyFleet: outputs.DestroyFleetStateMachineArn,
       cleanUp: outputs.CleanUpStateMachineArn,
       defaultsParameter: outputs.DefaultsParameterName,
+      outputs,
     };
   } catch (error) {
     throw explain(error, { stackName, region: aws.region, endpoint: aws.endpoint });
@@ -39,7 +42,7 @@ export async function deploymentOf(aws: Aws, stackName: string): Promise<Deploym
 
 /** The ARN of one of the stack's state machines. */
 export async function machineOf(aws: Aws, stackName: string, workflow: Workflow): Promise<string> {
-  const arn = (await deploymentOf(aws, stackName))[workflow];
+  const arn = (await deploymentOf(aws, stackName))[workflow] as string | undefined;
   if (!arn) throw new UsageError(`stack ${stackName} has no ${MACHINE[workflow]} state machine: redeploy it`);
   return arn;
 }
