@@ -22,6 +22,7 @@ test('docs/cli.md is every help text as the CLI prints it (npm run docs)', async
     'logs',
     'defaults',
     'hosts',
+    'extend',
     'emulator',
     'demo',
   ]);
