@@ -15,6 +15,7 @@ import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed'
 import { StateMachine } from './asl-library';
 import { followEvents, type RawEvent } from './event-log';
 import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
+import { installInvokeStore, runInvocation } from './invoke-store';
 import { taskError } from './lambda-error';
 import { dataLimitExceeded, PAYLOAD_LIMIT_BYTES, payloadBytes } from './payload';
 import { synthesize } from './synth';
@@ -105,8 +106,12 @@ export class LocalEngine {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      LOG_LEVEL: this.options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_LOG_LEVEL: this.options.verbose ? 'INFO' : 'SILENT',
+      // As Lambda sets it for an environment that was not provisioned ahead: the logs' cold_start.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     });
+    // The steps run here several at once, as in one Lambda execution environment of many concurrent invocations.
+    installInvokeStore();
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
   }
@@ -124,11 +129,11 @@ export class LocalEngine {
       const fn = mod[bundle.handlerName];
       if (typeof fn !== 'function') throw new Error(`${bundle.file} exports no ${bundle.handlerName}`);
       handler = async (event: unknown) => {
+        const awsRequestId = randomUUID();
         try {
-          return await fn(JSON.parse(JSON.stringify(event)), {
-            functionName: bundle.logicalId,
-            awsRequestId: randomUUID(),
-          });
+          return await runInvocation(awsRequestId, () =>
+            fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId, awsRequestId }),
+          );
         } catch (error) {
           throw taskError(error);
         }

@@ -26,12 +26,18 @@ export class Harness {
   engine!: LocalEngine;
   api!: ApiEngine;
 
-  async start(options: { stack?: boolean } = {}): Promise<void> {
+  /** `verbose`: the local engine's handlers write their log lines (POWERTOOLS_LOG_LEVEL=INFO), to stdout and stderr. */
+  async start(options: { stack?: boolean; verbose?: boolean } = {}): Promise<void> {
     this.emulator = await startEmulator({
       zones: [ZONE],
       stack: options.stack ? { outdir: path.dirname(TEMPLATE_PATH), stackName: STACK_NAME } : undefined,
     });
-    this.engine = new LocalEngine({ endpoint: this.emulator.url, templatePath: TEMPLATE_PATH, retryMs: 1 });
+    this.engine = new LocalEngine({
+      endpoint: this.emulator.url,
+      templatePath: TEMPLATE_PATH,
+      retryMs: 1,
+      verbose: options.verbose,
+    });
     this.api = new ApiEngine(this.emulator.url, () => this.emulator.proxy.stack);
   }
 
