@@ -26,8 +26,9 @@ export const SERVICE_NAME = 'instance-lifecycle';
 /**
  * One workflow step's Lambda, with the project's settings set once: current Node.js runtime on
  * arm64, minified esbuild bundle with source maps, the AWS SDK from the runtime, its own log group
- * with a retention, Powertools' Logger configured (service name, level INFO), and its own role
- * that starts with nothing but writing to that log group. Grant what the step calls with `allow()`.
+ * with a retention, Powertools' Logger configured (service name, level INFO), X-Ray active
+ * tracing, and its own role that starts with nothing but writing to that log group and sending
+ * traces. Grant what the step calls with `allow()`.
  */
 export class StepFunction extends lambda.Function {
   readonly stepRole: iam.Role;
@@ -51,6 +52,7 @@ export class StepFunction extends lambda.Function {
       timeout: props.timeout ?? STEP_TIMEOUT,
       role,
       logGroup,
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
