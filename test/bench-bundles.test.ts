@@ -21,11 +21,15 @@ test("a bundle's own init leaves out the AWS SDK packages it requires", () => {
        while (Date.now() < until);
        exports.handler = async () => ({});`,
     );
+    const plain = path.join(dir, 'plain.js');
+    writeFileSync(plain, 'exports.handler = async () => ({});');
     const bundle = { logicalId: 'Fake', step: 'Fake', memoryMb: 128, file, handlerName: 'handler', environment: {} };
-    const [figures] = measureBundles([bundle], 1);
+    const [figures, without] = measureBundles([bundle, { ...bundle, step: 'Plain', file: plain }], 1);
     expect(figures.sdk).toEqual(['@aws-sdk/client-route-53']);
     expect(figures.initMs).toBeGreaterThanOrEqual(1500);
     expect(figures.ownInitMs).toBeLessThan(1000);
+    // No SDK package: its own init is its init, one measurement.
+    expect(without).toMatchObject({ sdk: [], sdkInitMs: 0, ownInitMs: without.initMs });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
