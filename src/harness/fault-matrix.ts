@@ -4,6 +4,7 @@
  * error and leaves nothing behind; destroy either finishes, or fails and finishes when run again.
  * test/faults-*.test.ts assert every cell; `npm run faults` prints the matrix with what each cell saw.
  */
+import { WorkflowErrors } from '../../lambdas/lib/errors';
 import type { Fault } from '../emulator';
 import type { StepEvent } from '../engine/local-engine';
 import type { Harness } from '.';
@@ -146,7 +147,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitUntilManaged',
     fault: 'agent never Online',
     faults: [{ kind: 'agent-offline', operation: 'DescribeInstanceInformation', step: 'WaitUntilManaged' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -175,7 +176,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitForDnsSync',
     fault: 'change PENDING for ever',
     faults: [{ kind: 'dns-pending', operation: 'GetChange' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -203,7 +204,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitUntilRebooted',
     fault: 'agent never back after reboot',
     faults: [{ kind: 'agent-offline', operation: 'DescribeInstanceInformation', step: 'WaitUntilRebooted' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -220,7 +221,7 @@ export const CREATE_CASES: FaultCase[] = [
     before: [hostnameFailure],
     faults: [{ kind: 'throttle', operation: '*', step: 'RollBack' }],
     // The one outcome that leaves something: named, and finished by destroy (asserted by the tests).
-    expected: 'RollBackFailed',
+    expected: WorkflowErrors.rollBackFailed,
   },
 ];
 
@@ -231,7 +232,7 @@ export const DESTROY_CASES: FaultCase[] = [
     step: 'WaitForDnsSync',
     fault: 'change PENDING for ever',
     faults: [{ kind: 'dns-pending', operation: 'GetChange', step: 'WaitForDnsSync' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
     rerun: 'HostNotFound',
   },
 ];
@@ -270,7 +271,7 @@ export async function runCase(h: Harness, c: FaultCase): Promise<Observation> {
     const again = await h.engine.run('destroy', input);
     rerun = again.status === 'SUCCEEDED' ? again.status : again.error;
   }
-  if (result.status === 'FAILED' && result.error === 'RollBackFailed') {
+  if (result.status === 'FAILED' && result.error === WorkflowErrors.rollBackFailed) {
     const cleaned = await h.engine.run('destroy', input);
     rerun = cleaned.status === 'SUCCEEDED' ? 'destroy SUCCEEDED' : `destroy ${cleaned.error}`;
   }
@@ -293,7 +294,8 @@ export function promised(c: FaultCase): Partial<Observation> {
   const outcome = c.expected === 'SUCCEEDED' ? { status: 'SUCCEEDED' } : { status: 'FAILED', error: c.expected };
   if (c.workflow === 'destroy') return { ...outcome, live: 0, records: 0, ...(c.rerun ? { rerun: c.rerun } : {}) };
   if (c.expected === 'SUCCEEDED') return { ...outcome, launched: 1, live: 1, records: 1 };
-  if (c.expected === 'RollBackFailed') return { ...outcome, live: 0, records: 0, rerun: 'destroy SUCCEEDED' };
+  if (c.expected === WorkflowErrors.rollBackFailed)
+    return { ...outcome, live: 0, records: 0, rerun: 'destroy SUCCEEDED' };
   return { ...outcome, live: 0, records: 0 };
 }
 
