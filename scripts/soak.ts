@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { startEmulator } from '../src/emulator';
-import { clientConfig, ensureZone } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
+import { ensureZone } from '../src/emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../src/engine/local-engine';
 
 const ZONE = 'soak.internal';

@@ -21,7 +21,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { defineApp } from '../lib/app';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { SERVICE_NAME } from '../lib/step-function';
-import { clientConfig } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
 import type { StepEvent } from '../src/engine/local-engine';
 import { cdkContext } from '../src/engine/synth';
 import { Harness, STACK_NAME, ZONE } from '../src/harness';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleOptions } from '../../lib/step-bundle';
+import { LOCAL_REGION } from '../emulator/account';
 import type { LambdaBundle } from '../engine/template';
 
 export interface BundleFigures {
@@ -53,7 +54,7 @@ export function median(values: number[]): number {
  */
 function loadMs(modules: string[], bundle: LambdaBundle, runs: number, preloaded: string[] = []): number {
   if (modules.length === 0) return 0;
-  const env = { ...process.env, AWS_REGION: 'us-east-1', ...bundle.environment, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  const env = { ...process.env, AWS_REGION: LOCAL_REGION, ...bundle.environment, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const paths = [...preloaded, ...modules].map((m) => require.resolve(m, { paths: [bundle.file] }));
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

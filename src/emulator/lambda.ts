@@ -22,8 +22,8 @@ import {
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { type FunctionConfiguration, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from './account';
 import type { WireResponse } from './protocol';
-import { clientConfig, LOCAL_CREDENTIALS } from './seed';
 import { unzipTo } from './zip';
 
 export interface LambdaServiceOptions {
@@ -166,7 +166,7 @@ export class LambdaService {
       PATH: process.env.PATH ?? '',
       ...config.Environment?.Variables,
       AWS_ENDPOINT_URL: this.options.endpoint(),
-      AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? 'us-east-1',
+      AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_LAMBDA_FUNCTION_NAME: config.FunctionName ?? '',

@@ -8,6 +8,7 @@ import {
   type Instance,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { clientConfig } from './account';
 import { type DeployedStack, deployStack } from './cloudformation';
 import { ContainerGuests } from './container-guests';
 import { control } from './control';
@@ -17,7 +18,7 @@ import { Guests } from './guests';
 import { LambdaService } from './lambda';
 import { errorResponse, type Operation, operationOf, type WireResponse } from './protocol';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
-import { clientConfig, ensureZone } from './seed';
+import { ensureZone } from './seed';
 import { SsmAgent } from './ssm';
 import { MachineTimings, StatusChangeBridge, type Timings } from './stepfunctions';
 import type { Timeline } from './timeline';

@@ -11,7 +11,7 @@ import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/account';
 import { StateMachine } from './asl-library';
 import { followEvents, type RawEvent } from './event-log';
 import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
@@ -23,7 +23,6 @@ import {
   type AslDefinition,
   allStates,
   type LambdaBundle,
-  LOCAL_ACCOUNT,
   LOCAL_INSTANCE_PROFILE,
   type LocalDeployment,
   loadDeployment,
@@ -396,7 +395,7 @@ export class LocalEngine {
       id: randomUUID(),
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
-      account: LOCAL_ACCOUNT,
+      account: LOCAL_ACCOUNT_ID,
       time: new Date().toISOString(),
       region: LOCAL_REGION,
       resources: [executionArn],

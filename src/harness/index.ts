@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-route-53';
 import { FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
 import { type Emulator, type Fault, startEmulator } from '../emulator';
+import { clientConfig } from '../emulator/account';
 import { ApiEngine } from '../emulator/executions';
-import { clientConfig, ensureZone } from '../emulator/seed';
+import { ensureZone } from '../emulator/seed';
 import { LocalEngine } from '../engine/local-engine';
 import { TEMPLATE_PATH } from './deployment';
 

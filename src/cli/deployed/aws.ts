@@ -7,9 +7,10 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/seed';
+import { STACK_ID } from '../../../lib/stack-id';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/account';
 
-export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
+export const DEFAULT_STACK_NAME = STACK_ID;
 
 export interface Aws {
   sfn: SFNClient;
