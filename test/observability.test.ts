@@ -18,6 +18,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { THROTTLING_ERRORS } from '../lambdas/lib/errors';
 import { defineApp } from '../lib/app';
 import { InstanceLifecycleStack } from '../lib/instance-lifecycle-stack';
 import { SERVICE_NAME } from '../lib/step-function';
@@ -231,6 +232,50 @@ describe("every step logs Powertools Logger's JSON lines, which carry the execut
     expect(after.filter((l) => l.function_request_id === loud.requestId)).toEqual([
       expect.objectContaining({ level: 'ERROR', message: 'step failed', cold_start: false }),
     ]);
+  });
+});
+
+describe('a step failure is a WARN exactly when Step Functions retries it', () => {
+  test("THROTTLING_ERRORS, the Retry's list, are WARN; names that only look like them are ERROR", async () => {
+    const levels: Record<string, string> = {};
+    const capture = (chunk: string | Uint8Array) => {
+      const line = JSON.parse(String(chunk)) as { level: string; error: { name: string } };
+      levels[line.error.name] = line.level;
+      return true;
+    };
+    // The logger reads its level when its module loads, as a Lambda's does at its cold start.
+    const { POWERTOOLS_LOG_LEVEL } = process.env;
+    process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+    let instrument: typeof import('../lambdas/lib/logger').instrument = () => {
+      throw new Error('not loaded');
+    };
+    jest.isolateModules(() => {
+      ({ instrument } = require('../lambdas/lib/logger'));
+    });
+    process.env.POWERTOOLS_LOG_LEVEL = POWERTOOLS_LOG_LEVEL;
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const lookalikes = [
+      'ThrottledException',
+      'ServiceUnavailableException',
+      'InternalServerException',
+      'TooManyRequests',
+    ];
+    try {
+      for (const name of [...THROTTLING_ERRORS, ...lookalikes]) {
+        const failing = instrument(async () => {
+          throw Object.assign(new Error(`injected ${name}`), { name });
+        });
+        await expect(failing({})).rejects.toThrow(`injected ${name}`);
+      }
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(levels).toEqual({
+      ...Object.fromEntries(THROTTLING_ERRORS.map((name) => [name, 'WARN'])),
+      ...Object.fromEntries(lookalikes.map((name) => [name, 'ERROR'])),
+    });
   });
 });
 
