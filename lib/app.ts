@@ -2,8 +2,9 @@ import { type App, Duration, Validations } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InstanceLifecycleStack } from './instance-lifecycle-stack';
+import { STACK_ID } from './stack-id';
 
-export const STACK_ID = 'InstanceLifecycle';
+export { STACK_ID };
 
 /**
  * The app as cdk.json context configures it: `hostedZoneIds`, `defaults`, `allowForceDestroy`,

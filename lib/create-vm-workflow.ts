@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SET_HOSTNAME_TIMEOUT_SECONDS } from '../lambdas/lib/commands';
+import { WorkflowErrors } from '../lambdas/lib/errors';
 import { BOOTSTRAP_MAX_TIMEOUT_SECONDS } from '../lambdas/lib/input';
 import { EXPECTED_LATENCY, type ExpectedLatency } from './expected-latency';
 import { lambdaStep } from './lambda-step';
@@ -227,7 +228,7 @@ export class CreateVmWorkflow extends Construct {
       resultPath: '$.rollBackFailure',
     });
     const rollBackFailed = new sfn.Fail(this, 'RollBackFailed', {
-      error: 'RollBackFailed',
+      error: WorkflowErrors.rollBackFailed,
       causePath: '$.rollBackFailure.cause',
       comment: 'Cleaning up after a failure failed: destroy the host, or look for instances tagged with this execution',
     });

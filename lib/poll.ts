@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { ErrorNames } from '../lambdas/lib/errors';
+import { WorkflowErrors } from '../lambdas/lib/errors';
 import { lambdaStep } from './lambda-step';
 
 export interface PollProps {
@@ -76,7 +76,7 @@ export class Poll extends sfn.StateMachineFragment {
       time: sfn.WaitTime.secondsPath(`$.${props.slot}.waitSeconds`),
     });
     const timedOut = new sfn.Fail(this, `${id} timed out`, {
-      error: ErrorNames.pollTimeout,
+      error: WorkflowErrors.pollTimeout,
       cause: `${id}: not done after ${props.maxSeconds} s (or ${props.maxAttempts} checks)`,
     });
     const choice = new sfn.Choice(this, `${id}?`)

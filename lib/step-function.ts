@@ -17,15 +17,19 @@ export interface StepFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/**
- * One workflow step's Lambda, with the project's settings set once: current Node.js runtime on
- * arm64, minified esbuild bundle with source maps, the AWS SDK from the runtime, its own log group
- * with a retention, and its own role that starts with nothing but writing to that log group.
- * Grant what the step calls with `allow()`.
- */
 /** Every step's Lambda timeout: a step is a few AWS calls. */
 export const STEP_TIMEOUT = Duration.seconds(30);
 
+/** The `service` of every step's log lines (POWERTOOLS_SERVICE_NAME). */
+export const SERVICE_NAME = 'instance-lifecycle';
+
+/**
+ * One workflow step's Lambda, with the project's settings set once: current Node.js runtime on
+ * arm64, minified esbuild bundle with source maps, the AWS SDK from the runtime, its own log group
+ * with a retention, Powertools' Logger configured (service name, level INFO), X-Ray active
+ * tracing, and its own role that starts with nothing but writing to that log group and sending
+ * traces. Grant what the step calls with `allow()`.
+ */
 export class StepFunction extends lambda.Function {
   readonly stepRole: iam.Role;
 
@@ -48,9 +52,11 @@ export class StepFunction extends lambda.Function {
       timeout: props.timeout ?? STEP_TIMEOUT,
       role,
       logGroup,
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        LOG_LEVEL: 'INFO',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
     });

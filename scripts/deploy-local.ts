@@ -20,10 +20,11 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/emulator/seed';
+import { STACK_ID } from '../lib/stack-id';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/emulator/account';
 import { PROJECT_ROOT, synthesize } from '../src/engine/synth';
 
-const STACK = 'InstanceLifecycle';
+const STACK = STACK_ID;
 const TOOLKIT = 'CDKToolkit';
 const CDK = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
 

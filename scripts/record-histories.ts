@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { STACK_ID } from '../lib/stack-id';
 import { type Fault, startEmulator } from '../src/emulator';
 import { ApiEngine } from '../src/emulator/executions';
 import { PROJECT_ROOT, synthesize } from '../src/engine/synth';
@@ -62,7 +63,7 @@ const RECORDINGS: Recording[] = [
 async function main(): Promise<void> {
   const { outdir } = synthesize();
   process.stdout.write('starting the emulator with the stack deployed...\n');
-  const emulator = await startEmulator({ zones: [ZONE], stack: { outdir, stackName: 'InstanceLifecycle' } });
+  const emulator = await startEmulator({ zones: [ZONE], stack: { outdir, stackName: STACK_ID } });
   try {
     const api = new ApiEngine(emulator.url, () => emulator.proxy.stack, 50);
     for (const r of RECORDINGS) {

@@ -13,7 +13,8 @@ import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/cli
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { startEmulator } from '../src/emulator';
-import { clientConfig, ensureZone } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
+import { ensureZone } from '../src/emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../src/engine/local-engine';
 import { allSchedules } from '../src/engine/schedules';
 

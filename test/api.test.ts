@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { clientConfig } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
 import { PROJECT_ROOT } from '../src/engine/synth';
 import { Harness, STACK_NAME, ZONE } from '../src/harness';
 

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { DeleteParameterCommand, DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { clientConfig } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
 import { PROJECT_ROOT } from '../src/engine/synth';
 import { Harness, tag, ZONE } from '../src/harness';
 

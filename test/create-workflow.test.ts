@@ -14,7 +14,7 @@ import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-
 import { CreateDocumentCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { EXECUTION_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../lambdas/lib/contract';
 import { readableCause } from '../src/cli/output';
-import { clientConfig } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
 import type { ExecutionResult, StepEvent } from '../src/engine/local-engine';
 import { Harness, tag, ZONE } from '../src/harness';
 

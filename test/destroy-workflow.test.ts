@@ -3,7 +3,8 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { readableCause } from '../src/cli/output';
-import { clientConfig, ensureZone } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
+import { ensureZone } from '../src/emulator/seed';
 import type { ExecutionResult } from '../src/engine/local-engine';
 import { Harness, ZONE } from '../src/harness';
 

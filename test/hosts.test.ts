@@ -6,7 +6,8 @@ import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { age, type Host, type Inventory } from '../src/cli/deployed/hosts';
 import { main } from '../src/cli/main';
-import { clientConfig, ensureZone } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
+import { ensureZone } from '../src/emulator/seed';
 import { Harness, tag, ZONE } from '../src/harness';
 
 const h = new Harness();

@@ -14,7 +14,7 @@ import { EXPIRES_AT_TAG } from '../lambdas/lib/contract';
 import { createLease, leaseSchedule } from '../lambdas/lib/lease';
 import { extendLease, type LeaseTarget, leaseSettingsOf, localLeaseSettings } from '../src/cli/leases';
 import { readableCause } from '../src/cli/output';
-import { clientConfig } from '../src/emulator/seed';
+import { clientConfig } from '../src/emulator/account';
 import type { ExecutionResult, StepEvent } from '../src/engine/types';
 import { Harness, tag, ZONE } from '../src/harness';
 

@@ -21,6 +21,7 @@ interface CfnResource {
     Roles?: Array<{ Ref: string }>;
     PolicyDocument?: { Statement: Statement[] };
     LoggingConfig?: { LogGroup: { Ref: string } };
+    TracingConfig?: { Mode: string };
     AssumeRolePolicyDocument?: unknown;
   };
   Metadata?: Record<string, string>;
@@ -93,6 +94,12 @@ const IMPLIED: Record<string, string[]> = {
   'scheduler:CreateSchedule': ['iam:PassRole'],
 };
 
+/**
+ * What Lambda does with a function's role besides running its code: write the function's log
+ * lines to its log group, and, with active tracing, send its X-Ray segments.
+ */
+const byTheRuntime = (action: string) => action.startsWith('logs:') || action.startsWith('xray:');
+
 describe('each role allows exactly what its deployed bundle calls', () => {
   const resources = deployedTemplate().Resources as Resources;
   const roles = stepRoles(resources);
@@ -106,9 +113,23 @@ describe('each role allows exactly what its deployed bundle calls', () => {
     const bundle = readFileSync(path.join(path.dirname(TEMPLATE_PATH), assetPath, 'index.js'), 'utf8');
     const calls = sdkCalls(bundle);
     const needed = [...new Set(calls.flatMap((c) => [c, ...(IMPLIED[c] ?? [])]))].sort();
-    const allowed = [...new Set(role.statements.flatMap(actionsOf).filter((a) => !a.startsWith('logs:')))].sort();
+    const allowed = [...new Set(role.statements.flatMap(actionsOf).filter((a) => !byTheRuntime(a)))].sort();
     expect(allowed).toEqual(needed);
   });
+
+  test.each(roles.map((r) => [r.step, r] as const))(
+    '%s sends its traces to X-Ray, and nothing else there',
+    (_step, role) => {
+      expect(resources[role.functionId].Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+      const xray = role.statements.filter((s) => actionsOf(s).some((a) => a.startsWith('xray:')));
+      expect([...new Set(xray.flatMap(actionsOf).filter((a) => a.startsWith('xray:')))].sort()).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+      // The two support no resource-level permissions and no condition keys: `*` is all there is.
+      for (const s of xray) expect({ Resource: s.Resource, Condition: s.Condition }).toEqual({ Resource: '*' });
+    },
+  );
 
   test.each(roles.map((r) => [r.step, r] as const))('%s writes logs only to its own log group', (_step, role) => {
     const logGroupId = resources[role.functionId].Properties?.LoggingConfig?.LogGroup.Ref ?? 'none';

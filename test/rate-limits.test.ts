@@ -7,6 +7,7 @@ import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-rou
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { REFERENCE_PROFILE } from '../src/bench/measure';
 import { type Emulator, startEmulator } from '../src/emulator';
+import { clientConfig } from '../src/emulator/account';
 import type { Operation } from '../src/emulator/protocol';
 import {
   EC2_THROTTLING,
@@ -17,7 +18,6 @@ import {
   SFN_QUOTAS,
   SSM_QUOTAS,
 } from '../src/emulator/rate-limits';
-import { clientConfig } from '../src/emulator/seed';
 import { Timeline, type VirtualClock } from '../src/emulator/timeline';
 import { Harness } from '../src/harness';
 

@@ -5,11 +5,12 @@
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { STACK_ID } from '../../lib/app';
+import { STACK_ID } from '../../lib/stack-id';
 import { type Emulator, startEmulator } from '../emulator';
+import { clientConfig } from '../emulator/account';
 import { containersUnavailable } from '../emulator/container-guests';
 import type { LoadedStack } from '../emulator/proxy';
-import { clientConfig, ensureZone } from '../emulator/seed';
+import { ensureZone } from '../emulator/seed';
 import { type ExecutionResult, LocalEngine, type Workflow } from '../engine/local-engine';
 import { synthesize, synthIsCurrent } from '../engine/synth';
 import { executionName } from '../engine/types';

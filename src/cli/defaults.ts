@@ -1,7 +1,7 @@
 /** `instance-lifecycle defaults get | set`: the stored defaults, on the deployed stack or on the emulator. */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULTS_STANDARD_CHARS, defaultsValue, parseDefaults } from '../../lambdas/lib/input';
-import { clientConfig } from '../emulator/seed';
+import { clientConfig } from '../emulator/account';
 import { synthesize } from '../engine/synth';
 import { loadDeployment } from '../engine/template';
 import { UsageError } from './args';

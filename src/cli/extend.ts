@@ -4,7 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseDefaults } from '../../lambdas/lib/input';
-import { clientConfig } from '../emulator/seed';
+import { clientConfig } from '../emulator/account';
 import { synthesize } from '../engine/synth';
 import { loadDeployment } from '../engine/template';
 import { DEFAULT_STACK_NAME } from './deployed/aws';

@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 import { assetsBucket } from './lambda';
-import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './seed';
 import { zipDirectory } from './zip';
 
 /** The CDK bootstrap's version parameter, which a synthesized template checks. */

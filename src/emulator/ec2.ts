@@ -9,8 +9,8 @@
  */
 import { DescribeInstanceTypeOfferingsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { clientConfig } from './account';
 import { errorResponse, type Operation, type WireResponse } from './protocol';
-import { clientConfig } from './seed';
 
 /** Why EC2 terminated an instance right after launching it, as DescribeInstances reports it. */
 export interface StateReason {

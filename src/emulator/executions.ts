@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { WORKFLOWS, type Workflow } from '../engine/template';
 import { type ExecutionResult, executionName } from '../engine/types';
+import { clientConfig } from './account';
 import type { DeployedStack } from './cloudformation';
-import { clientConfig } from './seed';
 
 /** The stack output that holds each workflow's state machine ARN. */
 export function outputOf(workflow: Workflow): string {

@@ -1,7 +1,7 @@
 // A warm Lambda execution environment of the emulator (src/emulator/lambda.ts): a worker thread that
 // runs one invocation at a time, of any function. Each invocation brings the function's code and
 // environment variables: the variables are set first, and the code is loaded once (under them).
-// What the handler writes to stdout during an invocation is its log, returned with the result.
+// What the handler writes to stdout and stderr during an invocation is its log, returned with the result.
 const { parentPort } = require('node:worker_threads');
 const path = require('node:path');
 
@@ -9,12 +9,15 @@ const path = require('node:path');
 const handlers = new Map();
 
 let lines = null;
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = (chunk, ...rest) => {
-  if (lines === null) return write(chunk, ...rest);
-  lines.push(...String(chunk).split('\n').filter(Boolean));
-  return true;
-};
+// Lambda keeps what a function writes to stdout and to stderr (console.warn and console.error).
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    if (lines === null) return write(chunk, ...rest);
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+}
 
 /** The error as the Node.js runtime reports it: errorType, errorMessage, trace. */
 function runtimeError(error) {

@@ -9,7 +9,7 @@
  * runtime's `{"errorType","errorMessage","trace"}`. What the handler logs goes to CloudWatch Logs,
  * to the log group the function's LoggingConfig names (read from its stack's template).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -22,8 +22,8 @@ import {
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { type FunctionConfiguration, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from './account';
 import type { WireResponse } from './protocol';
-import { clientConfig, LOCAL_CREDENTIALS } from './seed';
 import { unzipTo } from './zip';
 
 export interface LambdaServiceOptions {
@@ -108,7 +108,13 @@ export class LambdaService {
   private async runtime(name: string): Promise<Runtime> {
     const fn = await this.lambda.send(new GetFunctionCommand({ FunctionName: name }));
     const config = fn.Configuration ?? {};
-    const key = `${config.FunctionName}:${config.CodeSha256}`;
+    // A configuration change starts new execution environments, as Lambda's does: the code loads
+    // again, under the new variables.
+    const variables = createHash('sha256')
+      .update(JSON.stringify(config.Environment?.Variables ?? {}))
+      .digest('hex')
+      .slice(0, 12);
+    const key = `${config.FunctionName}:${config.CodeSha256}:${variables}`;
     const known = this.runtimes.get(key);
     if (known) return known;
     const runtime: Runtime = {
@@ -160,11 +166,12 @@ export class LambdaService {
       PATH: process.env.PATH ?? '',
       ...config.Environment?.Variables,
       AWS_ENDPOINT_URL: this.options.endpoint(),
-      AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? 'us-east-1',
+      AWS_REGION: (config.FunctionArn ?? '').split(':')[3] ?? LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_LAMBDA_FUNCTION_NAME: config.FunctionName ?? '',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.MemorySize ?? 128),
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
   }

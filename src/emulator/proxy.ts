@@ -8,6 +8,7 @@ import {
   type Instance,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { clientConfig } from './account';
 import { type DeployedStack, deployStack } from './cloudformation';
 import { ContainerGuests } from './container-guests';
 import { control } from './control';
@@ -19,7 +20,7 @@ import { errorResponse, type Operation, operationOf, type WireResponse } from '.
 import { RateLimits, REAL_CLOCK } from './rate-limits';
 import { parseChanges, refusal, zoneIdOfPath } from './route53';
 import { ScheduleRunner } from './scheduler';
-import { clientConfig, ensureZone } from './seed';
+import { ensureZone } from './seed';
 import { SsmAgent } from './ssm';
 import { MachineTimings, StatusChangeBridge, type Timings } from './stepfunctions';
 import type { Timeline } from './timeline';

@@ -11,9 +11,9 @@
  * Run Command, Lambda Invoke) is never throttled here.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 import { errorOf } from './faults';
 import { errorResponse, type Operation, type WireResponse } from './protocol';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './seed';
 import type { VirtualClock } from './timeline';
 
 export const EC2_THROTTLING = 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html';

@@ -4,7 +4,7 @@
  * are Route 53's own, so handlers see what they would see in AWS.
  */
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { clientConfig } from './seed';
+import { clientConfig } from './account';
 
 export interface RecordChange {
   action: string;

@@ -10,7 +10,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type FiredSchedule, fireDueSchedules } from '../engine/schedules';
-import { clientConfig } from './seed';
+import { clientConfig } from './account';
 
 /** The emulator's now: real time, moved forward by `advance` (never back past real time). */
 export class EmulatorClock {

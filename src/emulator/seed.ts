@@ -1,15 +1,9 @@
 import { CreateSubnetCommand, CreateVpcCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 
-export const LOCAL_REGION = 'us-east-1';
-/** The account moto answers for. */
-export const LOCAL_ACCOUNT_ID = '123456789012';
-export const LOCAL_CREDENTIALS = { accessKeyId: 'emulator', secretAccessKey: 'emulator' };
-const NETWORK_TAG = 'instance-lifecycle-local';
+import { clientConfig, LOCAL_REGION } from './account';
 
-export function clientConfig(endpoint: string) {
-  return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-}
+const NETWORK_TAG = 'instance-lifecycle-local';
 
 /**
  * The emulator's subnets: a small one where the default instance type (t3) is offered, and a

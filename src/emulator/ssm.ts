@@ -14,11 +14,11 @@
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { GetDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { clientConfig } from './account';
 import type { ContainerGuests } from './container-guests';
 import type { CallSite, FaultPlan } from './faults';
 import type { Guest, Guests } from './guests';
 import { errorResponse, type Operation, type WireResponse } from './protocol';
-import { clientConfig } from './seed';
 import type { Timeline } from './timeline';
 
 export type CommandStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';

@@ -17,7 +17,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { matches, type RuleTarget, type StatusChangeEvent, targetInput } from '../engine/events';
-import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './seed';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 
 /** Turns on moto's ASL engine; it applies to state machines created after it. */
 export async function enableStepFunctionsEngine(motoUrl: string): Promise<void> {

@@ -4,22 +4,13 @@
  * The benchmark runs the state machines on the local engine with every Wait in virtual time and
  * installs a Timeline, so that a 90-second create is simulated in well under a second.
  */
+import type { ExpectedLatency } from '../../lib/expected-latency';
 
-/** How long AWS takes, in seconds. */
-export interface LatencyProfile {
-  /** RunInstances to `running`. */
-  running: number;
-  /** RunInstances to the SSM agent's first `Online`. */
-  agentOnline: number;
-  /** A Route 53 change to `INSYNC`. */
-  dnsInSync: number;
-  /** A Run Command invocation, sent to done. */
-  runCommand: number;
-  /** RebootInstances to the agent's `Online` again. */
-  agentAfterReboot: number;
-  /** TerminateInstances to `terminated`. */
-  terminated: number;
-}
+/**
+ * How long AWS takes, in seconds: the same measures the workflows expect AWS to take
+ * (lib/expected-latency.ts), which a simulation may make longer or shorter.
+ */
+export type LatencyProfile = { -readonly [K in keyof ExpectedLatency]: number };
 
 /** The caller's virtual now, in seconds; `step` is the workflow step that made the call, if any. */
 export type VirtualClock = (step: string | undefined) => number;

@@ -15,10 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { clientConfig, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/seed';
+import { clientConfig, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulator/account';
 import { StateMachine } from './asl-library';
 import { followEvents, type RawEvent } from './event-log';
 import { type LocalRule, matches, type StatusChangeEvent, targetInput } from './events';
+import { installInvokeStore, runInvocation } from './invoke-store';
 import { taskError } from './lambda-error';
 import { dataLimitExceeded, PAYLOAD_LIMIT_BYTES, payloadBytes } from './payload';
 import { type FiredSchedule, fireDueSchedules } from './schedules';
@@ -27,7 +28,6 @@ import {
   type AslDefinition,
   allStates,
   type LambdaBundle,
-  LOCAL_ACCOUNT,
   LOCAL_INSTANCE_PROFILE,
   type LocalDeployment,
   loadDeployment,
@@ -114,8 +114,12 @@ export class LocalEngine {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      LOG_LEVEL: this.options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_LOG_LEVEL: this.options.verbose ? 'INFO' : 'SILENT',
+      // As Lambda sets it for an environment that was not provisioned ahead: the logs' cold_start.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     });
+    // The steps run here several at once, as in one Lambda execution environment of many concurrent invocations.
+    installInvokeStore();
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
   }
@@ -133,11 +137,11 @@ export class LocalEngine {
       const fn = mod[bundle.handlerName];
       if (typeof fn !== 'function') throw new Error(`${bundle.file} exports no ${bundle.handlerName}`);
       handler = async (event: unknown) => {
+        const awsRequestId = randomUUID();
         try {
-          return await fn(JSON.parse(JSON.stringify(event)), {
-            functionName: bundle.logicalId,
-            awsRequestId: randomUUID(),
-          });
+          return await runInvocation(awsRequestId, () =>
+            fn(JSON.parse(JSON.stringify(event)), { functionName: bundle.logicalId, awsRequestId }),
+          );
         } catch (error) {
           throw taskError(error);
         }
@@ -452,7 +456,7 @@ export class LocalEngine {
       id: randomUUID(),
       'detail-type': 'Step Functions Execution Status Change',
       source: 'aws.states',
-      account: LOCAL_ACCOUNT,
+      account: LOCAL_ACCOUNT_ID,
       time: new Date().toISOString(),
       region: LOCAL_REGION,
       resources: [executionArn],

@@ -5,10 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../emulator/account';
 import type { LocalRule } from './events';
-
-export const LOCAL_ACCOUNT = '123456789012';
-export const LOCAL_REGION_NAME = 'us-east-1';
 
 interface Resource {
   Type: string;
@@ -78,12 +76,12 @@ export interface AslDefinition {
 }
 
 export function functionArn(logicalId: string): string {
-  return `arn:aws:lambda:${LOCAL_REGION_NAME}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${logicalId}`;
 }
 
 /** A state machine's local ARN: its logical id stands for the name CloudFormation would give it. */
 export function stateMachineArn(logicalId: string): string {
-  return `arn:aws:states:${LOCAL_REGION_NAME}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${logicalId}`;
 }
 
 export const LOCAL_INSTANCE_PROFILE = 'instance-lifecycle-local';
@@ -100,8 +98,8 @@ export function resolveIntrinsics(template: Template, value: unknown): unknown {
   if ('Ref' in obj) {
     const ref = obj.Ref as string;
     if (ref === 'AWS::Partition') return 'aws';
-    if (ref === 'AWS::Region') return LOCAL_REGION_NAME;
-    if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
+    if (ref === 'AWS::Region') return LOCAL_REGION;
+    if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT_ID;
     if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
     const resource = template.Resources[ref];
     if (resource?.Type === 'AWS::SSM::Parameter') return resource.Properties?.Name;
@@ -112,9 +110,9 @@ export function resolveIntrinsics(template: Template, value: unknown): unknown {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];
     const resource = template.Resources[id];
     if (resource?.Type === 'AWS::Lambda::Function' && attr === 'Arn') return functionArn(id);
-    if (resource?.Type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
+    if (resource?.Type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${id}`;
     if (resource?.Type === 'AWS::IAM::InstanceProfile' && attr === 'Arn') {
-      return `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`;
+      return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/${LOCAL_INSTANCE_PROFILE}`;
     }
     return `arn:aws:local:::${id}/${attr}`;
   }
@@ -201,7 +199,7 @@ export function loadDeployment(templatePath: string): LocalDeployment {
       Map<string, TaskTarget>
     >,
     defaults: { name: String(parameter?.Properties?.Name), value: String(parameter?.Properties?.Value) },
-    instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
+    instanceProfileArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:instance-profile/${LOCAL_INSTANCE_PROFILE}`,
     scheduleGroups: Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')
       .map(([id, r]) => String(r.Properties?.Name ?? id)),

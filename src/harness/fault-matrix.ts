@@ -5,6 +5,7 @@
  * Every host in it is leased, so a lease schedule left behind is seen like an instance or a record.
  * test/faults-*.test.ts assert every cell; `npm run faults` prints the matrix with what each cell saw.
  */
+import { WorkflowErrors } from '../../lambdas/lib/errors';
 import type { Fault } from '../emulator';
 import type { StepEvent } from '../engine/local-engine';
 import type { Harness } from '.';
@@ -148,7 +149,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitUntilManaged',
     fault: 'agent never Online',
     faults: [{ kind: 'agent-offline', operation: 'DescribeInstanceInformation', step: 'WaitUntilManaged' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -177,7 +178,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitForDnsSync',
     fault: 'change PENDING for ever',
     faults: [{ kind: 'dns-pending', operation: 'GetChange' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -205,7 +206,7 @@ export const CREATE_CASES: FaultCase[] = [
     step: 'WaitUntilRebooted',
     fault: 'agent never back after reboot',
     faults: [{ kind: 'agent-offline', operation: 'DescribeInstanceInformation', step: 'WaitUntilRebooted' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
   },
   {
     workflow: 'create',
@@ -222,7 +223,7 @@ export const CREATE_CASES: FaultCase[] = [
     before: [hostnameFailure],
     faults: [{ kind: 'throttle', operation: '*', step: 'RollBack' }],
     // The one outcome that leaves something: named, and finished by destroy (asserted by the tests).
-    expected: 'RollBackFailed',
+    expected: WorkflowErrors.rollBackFailed,
   },
 ];
 
@@ -233,7 +234,7 @@ export const DESTROY_CASES: FaultCase[] = [
     step: 'WaitForDnsSync',
     fault: 'change PENDING for ever',
     faults: [{ kind: 'dns-pending', operation: 'GetChange', step: 'WaitForDnsSync' }],
-    expected: 'PollTimeout',
+    expected: WorkflowErrors.pollTimeout,
     rerun: 'HostNotFound',
   },
 ];
@@ -275,7 +276,7 @@ export async function runCase(h: Harness, c: FaultCase): Promise<Observation> {
     const again = await h.engine.run('destroy', input);
     rerun = again.status === 'SUCCEEDED' ? again.status : again.error;
   }
-  if (result.status === 'FAILED' && result.error === 'RollBackFailed') {
+  if (result.status === 'FAILED' && result.error === WorkflowErrors.rollBackFailed) {
     const cleaned = await h.engine.run('destroy', input);
     rerun = cleaned.status === 'SUCCEEDED' ? 'destroy SUCCEEDED' : `destroy ${cleaned.error}`;
   }
@@ -300,7 +301,7 @@ export function promised(c: FaultCase): Partial<Observation> {
   const gone = { live: 0, records: 0, leases: 0 };
   if (c.workflow === 'destroy') return { ...outcome, ...gone, ...(c.rerun ? { rerun: c.rerun } : {}) };
   if (c.expected === 'SUCCEEDED') return { ...outcome, launched: 1, live: 1, records: 1, leases: 1 };
-  if (c.expected === 'RollBackFailed') return { ...outcome, ...gone, rerun: 'destroy SUCCEEDED' };
+  if (c.expected === WorkflowErrors.rollBackFailed) return { ...outcome, ...gone, rerun: 'destroy SUCCEEDED' };
   return { ...outcome, ...gone };
 }
 

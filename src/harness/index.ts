@@ -10,8 +10,9 @@ import { type GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-
 import { EXPIRES_AT_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
 import { createLease, instanceOfSchedule, leaseSettingsFromEnv } from '../../lambdas/lib/lease';
 import { type Emulator, type Fault, startEmulator } from '../emulator';
+import { clientConfig } from '../emulator/account';
 import { ApiEngine } from '../emulator/executions';
-import { clientConfig, ensureZone } from '../emulator/seed';
+import { ensureZone } from '../emulator/seed';
 import { LocalEngine } from '../engine/local-engine';
 import { allSchedules, type FiredSchedule } from '../engine/schedules';
 import { TEMPLATE_PATH } from './deployment';
@@ -29,12 +30,18 @@ export class Harness {
   engine!: LocalEngine;
   api!: ApiEngine;
 
-  async start(options: { stack?: boolean } = {}): Promise<void> {
+  /** `verbose`: the local engine's handlers write their log lines (POWERTOOLS_LOG_LEVEL=INFO), to stdout and stderr. */
+  async start(options: { stack?: boolean; verbose?: boolean } = {}): Promise<void> {
     this.emulator = await startEmulator({
       zones: [ZONE],
       stack: options.stack ? { outdir: path.dirname(TEMPLATE_PATH), stackName: STACK_NAME } : undefined,
     });
-    this.engine = new LocalEngine({ endpoint: this.emulator.url, templatePath: TEMPLATE_PATH, retryMs: 1 });
+    this.engine = new LocalEngine({
+      endpoint: this.emulator.url,
+      templatePath: TEMPLATE_PATH,
+      retryMs: 1,
+      verbose: options.verbose,
+    });
     this.api = new ApiEngine(this.emulator.url, () => this.emulator.proxy.stack);
   }
 

@@ -10,9 +10,10 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/seed';
+import { STACK_ID } from '../../../lib/stack-id';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../emulator/account';
 
-export const DEFAULT_STACK_NAME = 'InstanceLifecycle';
+export const DEFAULT_STACK_NAME = STACK_ID;
 
 export interface Aws {
   sfn: SFNClient;
