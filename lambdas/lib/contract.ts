@@ -12,6 +12,9 @@ export const EXECUTION_TAG = 'lifecycle:execution';
 /** Tag holding a leased host's expiry (UTC, ISO 8601, to the second): an inventory shows it. */
 export const EXPIRES_AT_TAG = 'lifecycle:expiresAt';
 
+/** The instance states in which a host still exists (and costs). */
+export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+
 export type RecordType = 'CNAME' | 'A';
 
 /** Post-boot bootstrap: the operator's shell commands, or an SSM document the deployment allows. */

@@ -4,6 +4,7 @@ import {
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
+  type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { route53 } from './clients/route53';
 import type { RecordType } from './contract';
@@ -31,8 +32,8 @@ export function bareId(id: string): string {
  * The hosted zone of that name. Where a private and a public zone share the name (split horizon),
  * the private one is taken: instance names are internal.
  */
-export async function findZone(name: string): Promise<Zone> {
-  const out = await route53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 }));
+export async function findZone(name: string, client: Route53Client = route53): Promise<Zone> {
+  const out = await client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 }));
   const matches = (out.HostedZones ?? []).filter((z) => z.Name === `${name}.`);
   if (matches.length === 0) throw new ZoneNotFound(name);
   const zone = matches.find((z) => z.Config?.PrivateZone) ?? matches[0];

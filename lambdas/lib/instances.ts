@@ -1,9 +1,9 @@
 import { DescribeInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { ec2 } from './clients/ec2';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './contract';
+import { LIVE_STATES, MANAGED_BY_TAG, MANAGED_BY_VALUE } from './contract';
 
 /** Every state but `terminated`: a shutting-down instance still holds its name until it is gone. */
-export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+export { LIVE_STATES };
 
 export async function findInstances(filters: Filter[]): Promise<Instance[]> {
   const out = await ec2.send(new DescribeInstancesCommand({ Filters: filters }));

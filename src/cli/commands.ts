@@ -5,6 +5,7 @@
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { LIVE_STATES } from '../../lambdas/lib/contract';
 import { STACK_ID } from '../../lib/stack-id';
 import { type Emulator, startEmulator } from '../emulator';
 import { clientConfig } from '../emulator/account';
@@ -229,7 +230,7 @@ export async function leftovers(endpoint: string, hostname: string, zone: string
     new DescribeInstancesCommand({
       Filters: [
         { Name: 'tag:Name', Values: [hostname] },
-        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
       ],
     }),
   );

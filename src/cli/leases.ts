@@ -12,7 +12,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { EXPIRES_AT_TAG, FQDN_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
+import { EXPIRES_AT_TAG, FQDN_TAG, LIVE_STATES, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../lambdas/lib/contract';
 import { HostNotFound, InvalidInput } from '../../lambdas/lib/errors';
 import {
   checkLeaseLength,
@@ -24,7 +24,6 @@ import {
   parseUtcTime,
   parseZone,
 } from '../../lambdas/lib/input';
-import { LIVE_STATES } from '../../lambdas/lib/instances';
 import {
   atExpression,
   createLease,

@@ -6,7 +6,6 @@
  */
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import {
-  ListHostedZonesByNameCommand,
   ListHostedZonesCommand,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
@@ -16,15 +15,15 @@ import {
   EXECUTION_TAG,
   EXPIRES_AT_TAG,
   FQDN_TAG,
+  LIVE_STATES,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
 } from '../../../lambdas/lib/contract';
+import { bareId, findZone, type Zone } from '../../../lambdas/lib/dns';
+import { ZoneNotFound } from '../../../lambdas/lib/errors';
 import type { Io } from '../io';
 import type { HostsOptions } from '../program';
 import { clientsFor } from './commands';
-
-/** The instance states in which a host still exists (and costs). */
-const LIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
 export type RecordState = 'ok' | 'missing' | 'elsewhere';
 
@@ -55,11 +54,6 @@ export interface Inventory {
   orphans?: OrphanRecord[];
 }
 
-interface Zone {
-  id: string;
-  name: string;
-}
-
 function tag(instance: Instance, key: string): string | undefined {
   return instance.Tags?.find((t) => t.Key === key)?.Value;
 }
@@ -72,7 +66,7 @@ async function managedInstances(ec2: EC2Client): Promise<Instance[]> {
       new DescribeInstancesCommand({
         Filters: [
           { Name: `tag:${MANAGED_BY_TAG}`, Values: [MANAGED_BY_VALUE] },
-          { Name: 'instance-state-name', Values: LIVE },
+          { Name: 'instance-state-name', Values: LIVE_STATES },
         ],
         NextToken,
       }),
@@ -83,12 +77,14 @@ async function managedInstances(ec2: EC2Client): Promise<Instance[]> {
   return instances;
 }
 
-/** The hosted zone of that name, the private one where a private and a public one share it (as create does). */
+/** The hosted zone of that name as create finds it (the private one of a split horizon), if any. */
 async function zoneNamed(route53: Route53Client, name: string): Promise<Zone | undefined> {
-  const out = await route53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 }));
-  const matches = (out.HostedZones ?? []).filter((z) => z.Name === `${name}.`);
-  const zone = matches.find((z) => z.Config?.PrivateZone) ?? matches[0];
-  return zone ? { id: (zone.Id ?? '').replace('/hostedzone/', ''), name } : undefined;
+  try {
+    return await findZone(name, route53);
+  } catch (error) {
+    if (error instanceof ZoneNotFound) return undefined;
+    throw error;
+  }
 }
 
 async function allZones(route53: Route53Client): Promise<Zone[]> {
@@ -97,7 +93,11 @@ async function allZones(route53: Route53Client): Promise<Zone[]> {
   do {
     const page = await route53.send(new ListHostedZonesCommand({ Marker }));
     for (const z of page.HostedZones ?? []) {
-      zones.push({ id: (z.Id ?? '').replace('/hostedzone/', ''), name: (z.Name ?? '').replace(/\.$/, '') });
+      zones.push({
+        id: bareId(z.Id ?? ''),
+        name: (z.Name ?? '').replace(/\.$/, ''),
+        privateZone: !!z.Config?.PrivateZone,
+      });
     }
     Marker = page.IsTruncated ? page.NextMarker : undefined;
   } while (Marker);
