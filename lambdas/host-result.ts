@@ -1,15 +1,16 @@
 /**
- * HostResult: one fleet host's outcome, kept small (a fleet holds 50 of them in one state): its
- * execution, and what it made or removed; or the error and the readable cause its own execution
- * ended with, after its own roll-back. The host's execution holds everything else.
+ * HostResult: a fleet host that failed, kept small (a fleet holds 50 results in one state): its
+ * execution, and the error and the readable cause its own execution ended with, after its own
+ * roll-back. The host's execution holds everything else. (A host that succeeded is reported by the
+ * fleet task's own ResultSelector, with no Lambda.)
  */
 import { instrument } from './lib/logger';
 
-/** What the fleet's Map task put under `result`: the child's output, or the error a Catch caught. */
+/** What the fleet's Catch put under `result`: the error of the host's execution. */
 export interface HostResultEvent {
   hostname: string;
   workflow: 'create' | 'destroy';
-  result: { output?: unknown; executionArn?: string; Error?: string; Cause?: string };
+  result: { Error?: string; Cause?: string };
 }
 
 export interface HostResult {
@@ -54,25 +55,4 @@ function failure(event: HostResultEvent): HostResult {
   };
 }
 
-function success(event: HostResultEvent): HostResult {
-  const output = (event.result.output ?? {}) as {
-    instanceId?: string;
-    fqdn?: string;
-    privateIp?: string;
-    removed?: { instanceId?: string; fqdn?: string };
-  };
-  const made = event.workflow === 'create' ? output : (output.removed ?? {});
-  return {
-    hostname: event.hostname,
-    status: 'SUCCEEDED',
-    executionArn: event.result.executionArn,
-    instanceId: made.instanceId,
-    fqdn: made.fqdn,
-    privateIp: event.workflow === 'create' ? output.privateIp : undefined,
-  };
-}
-
-export const handler = instrument(
-  async (event: HostResultEvent): Promise<HostResult> =>
-    event.result.Error === undefined ? success(event) : failure(event),
-);
+export const handler = instrument(async (event: HostResultEvent): Promise<HostResult> => failure(event));

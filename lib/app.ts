@@ -33,6 +33,8 @@ export function defineApp(app: App): InstanceLifecycleStack {
     imageParameterPaths: list('imageParameterPaths') ?? [],
     ebsKmsKeyArn: ctx('ebsKmsKeyArn') || undefined,
     fleetConcurrency: ctx('fleetConcurrency') === undefined ? undefined : Number(ctx('fleetConcurrency')),
+    fleetLaunchesPerSecond:
+      ctx('fleetLaunchesPerSecond') === undefined ? undefined : Number(ctx('fleetLaunchesPerSecond')),
     // `cdk deploy -c expectedSeconds='{"agentOnline":60}'` passes a string.
     expectedLatency:
       typeof ctx('expectedSeconds') === 'string' ? JSON.parse(ctx('expectedSeconds')) : ctx('expectedSeconds'),

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { fleetPace } from '../lambdas/lib/fleet';
 import {
   assertReadableParameter,
   type Defaults,
@@ -45,8 +46,14 @@ export interface InstanceLifecycleStackProps extends StackProps {
    * @default none: the account's default EBS encryption key
    */
   readonly ebsKmsKeyArn?: string;
-  /** Hosts a fleet execution creates or destroys at once. @default 5 */
+  /** Hosts a fleet execution creates or destroys at once, 1 to 50. @default 50: all of them */
   readonly fleetConcurrency?: number;
+  /**
+   * Hosts a fleet starts each second, after the first four: the pace EC2's RunInstances bucket
+   * refills at (2 a second by default; more where AWS raised the account's limit). 0 starts every
+   * host at once. @default 2
+   */
+  readonly fleetLaunchesPerSecond?: number;
   /** @default Duration.minutes(45) */
   readonly createTimeout?: Duration;
   /** @default Duration.minutes(30) */
@@ -145,12 +152,14 @@ export class InstanceLifecycleStack extends Stack {
       action: 'create',
       hostMachine: this.createVm.stateMachine,
       maxConcurrency: props.fleetConcurrency,
+      pace: fleetPace(props.fleetLaunchesPerSecond),
     });
     this.destroyFleet = new FleetWorkflow(this, 'DestroyFleet', {
       steps,
       action: 'destroy',
       hostMachine: this.destroyVm.stateMachine,
       maxConcurrency: props.fleetConcurrency,
+      pace: fleetPace(props.fleetLaunchesPerSecond),
     });
     this.cleanUp = new CleanUp(this, 'CleanUp', { steps, createVm: this.createVm.stateMachine });
     this.leases = new Leases(this, 'Leases', { steps, destroyVm: this.destroyVm.stateMachine });

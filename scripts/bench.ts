@@ -24,6 +24,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_FLEET } from '../lambdas/lib/input';
 import {
   type BundleFigures,
   measureBundles,
@@ -31,6 +32,7 @@ import {
   median,
   type SdkBundledFigures,
 } from '../src/bench/bundles';
+import { type FleetFigures, simulateFleet } from '../src/bench/fleet';
 import {
   type BenchProfile,
   PRICES,
@@ -58,6 +60,10 @@ const TARGETS = {
   bundleInitMs: 100,
   /** What a bundle's own code adds to loading the SDK clients it uses. */
   bundleOwnInitMs: 50,
+  /** A fleet's hosts all ready within this many times one host's time, under the rate limits. */
+  fleetRatio: 1.3,
+  /** A fleet's cost per host, against one create-vm's. */
+  fleetCostRatio: 1.1,
 };
 
 const FLAGS: Record<keyof BenchProfile, string> = {
@@ -88,6 +94,9 @@ function parse() {
       'start-runs': { type: 'string', default: '3' },
       'compare-sdk-bundled': { type: 'boolean', default: false },
       'bundles-only': { type: 'boolean', default: false },
+      fleet: { type: 'string' },
+      'fleet-concurrency': { type: 'string' },
+      'launches-per-second': { type: 'string' },
       ...Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
   });
@@ -103,6 +112,23 @@ function parse() {
   const wallRuns = Number(values['wall-runs']);
   if (!Number.isInteger(initRuns) || initRuns < 1) usage('--init-runs must be a whole number from 1');
   if (!Number.isInteger(wallRuns) || wallRuns < 1) usage('--wall-runs must be a whole number from 1');
+  const fleet = values.fleet === undefined ? undefined : Number(values.fleet);
+  if (fleet !== undefined && (!Number.isInteger(fleet) || fleet < 1 || fleet > MAX_FLEET)) {
+    usage(`--fleet must be a whole number from 1 to ${MAX_FLEET}, got ${values.fleet}`);
+  }
+  // The stack's fleet settings (cdk.json context) to bench another design than the deployed one.
+  const fleetContext: Record<string, number> = {};
+  for (const [flag, key] of [
+    ['fleet-concurrency', 'fleetConcurrency'],
+    ['launches-per-second', 'fleetLaunchesPerSecond'],
+  ] as const) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    if (fleet === undefined) usage(`--${flag} goes with --fleet`);
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) usage(`--${flag} must be a number from 0, got ${raw}`);
+    fleetContext[key] = value;
+  }
   const startRuns = Number(values['start-runs']);
   if (!Number.isInteger(startRuns) || startRuns < 1) usage('--start-runs must be a whole number from 1');
   return {
@@ -113,6 +139,8 @@ function parse() {
     startRuns,
     compareSdkBundled: Boolean(values['compare-sdk-bundled']),
     bundlesOnly: Boolean(values['bundles-only']),
+    fleet,
+    fleetContext,
   };
 }
 
@@ -158,13 +186,116 @@ function benchBundles(json: boolean, templatePath: string, initRuns: number, com
   );
 }
 
+/** `--fleet N`: a create-fleet of N hosts against one create-vm, under AWS's rate limits. */
+async function benchFleet(
+  json: boolean,
+  hosts: number,
+  profile: BenchProfile,
+  templatePath: string,
+  stack: { outdir: string; stackName: string },
+  started: number,
+  fleetContext: Record<string, number>,
+): Promise<void> {
+  progress('starting the emulator with the stack deployed, rate limits on…');
+  const emulator = await startEmulator({ zones: [ZONE], stack, rateLimits: true });
+  let figures: FleetFigures;
+  try {
+    const engine = new LocalEngine({ endpoint: emulator.url, templatePath });
+    ({ figures } = await simulateFleet(engine, emulator.proxy, hosts, ZONE, profile, progress));
+    await engine.idle();
+  } finally {
+    await emulator.stop();
+  }
+  const targets = fleetTargets(figures);
+  const report = {
+    profile: { ...profile, lambda: undefined, lambdaMs: profile.lambda * 1000 },
+    context: fleetContext,
+    fleet: roundFleet(figures),
+    targets,
+    benchSeconds: round((Date.now() - started) / 1000, 1),
+  };
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const f = report.fleet;
+  console.log(
+    [
+      `create-fleet of ${f.hosts} hosts under AWS's default request rate limits (virtual time)`,
+      '',
+      '| | every host ready | transitions per host | AWS calls per host | cost per host |',
+      '|---|---|---|---|---|',
+      `| one create-vm alone | ${f.singleHostSeconds} s | ${f.singleHostTransitions} | ${f.singleHostApiCalls} | $${f.singleHostCostUsd} |`,
+      `| create-fleet, ${f.hosts} hosts | ${f.simulatedSeconds} s (${f.ratio}×) | ${f.transitionsPerHost} | ${f.apiCallsPerHost} | $${f.costUsdPerHost} |`,
+      '',
+      `last RunInstances at ${f.lastLaunchSeconds} s; failed hosts ${f.failed} (by throttling ${f.failedByThrottling}); ` +
+        `throttled calls ${f.throttled}${
+          f.throttled
+            ? ` (${Object.entries(f.throttledByOperation)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')})`
+            : ''
+        }`,
+      `destroy-fleet: ${f.destroySeconds} s`,
+      '',
+      '| target | measured | met |',
+      '|---|---|---|',
+      ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'NO'} |`),
+      '',
+      `bench took ${report.benchSeconds} s`,
+    ].join('\n'),
+  );
+}
+
+function roundFleet(f: FleetFigures): FleetFigures {
+  return {
+    ...f,
+    simulatedSeconds: round(f.simulatedSeconds, 1),
+    singleHostSeconds: round(f.singleHostSeconds, 1),
+    ratio: round(f.ratio, 3),
+    apiCallsPerHost: round(f.apiCallsPerHost, 2),
+    transitionsPerHost: round(f.transitionsPerHost, 2),
+    costUsdPerHost: round(f.costUsdPerHost, 7),
+    singleHostCostUsd: round(f.singleHostCostUsd, 7),
+    lastLaunchSeconds: round(f.lastLaunchSeconds, 1),
+    destroySeconds: round(f.destroySeconds, 1),
+  };
+}
+
+function fleetTargets(f: FleetFigures) {
+  const costRatio = f.costUsdPerHost / f.singleHostCostUsd;
+  return [
+    {
+      target: `every host ready within ${TARGETS.fleetRatio} × one host's time`,
+      measured: `${f.simulatedSeconds.toFixed(1)} s against ${f.singleHostSeconds.toFixed(1)} s: ${f.ratio.toFixed(3)} ×`,
+      met: f.ratio <= TARGETS.fleetRatio,
+    },
+    {
+      target: 'no host failed',
+      measured: `${f.failed} failed, ${f.failedByThrottling} of them by throttling`,
+      met: f.failed === 0,
+    },
+    {
+      target: `cost per host within ${Math.round((TARGETS.fleetCostRatio - 1) * 100)}% of one create-vm`,
+      measured: `$${f.costUsdPerHost.toFixed(7)} against $${f.singleHostCostUsd.toFixed(7)}: ${((costRatio - 1) * 100).toFixed(1)}%`,
+      met: costRatio <= TARGETS.fleetCostRatio,
+    },
+  ];
+}
+
 async function main(): Promise<void> {
-  const { json, profile, initRuns, wallRuns, startRuns, compareSdkBundled, bundlesOnly } = parse();
+  const { json, profile, initRuns, wallRuns, startRuns, compareSdkBundled, bundlesOnly, fleet, fleetContext } = parse();
   const started = Date.now();
   progress('synthesizing the app…');
-  const { templatePath, outdir } = synthesize();
+  // Another design than cdk.json's is synthesized elsewhere, leaving cdk.out as the CLI made it.
+  const other = Object.keys(fleetContext).length > 0;
+  const { templatePath, outdir } = synthesize(
+    // Inside the project, so that the bundles find its node_modules (the AWS SDK).
+    other ? { context: fleetContext, outdir: path.resolve(__dirname, '..', 'cdk.out', 'bench') } : {},
+  );
   if (bundlesOnly) return benchBundles(json, templatePath, initRuns, compareSdkBundled);
   const stack = { outdir, stackName: path.basename(templatePath, '.template.json') };
+  if (fleet !== undefined) return benchFleet(json, fleet, profile, templatePath, stack, started, fleetContext);
   const starts: number[] = [];
   for (let i = 2; i <= startRuns; i++) {
     progress(`starting the emulator with the stack deployed ${i - 1}/${startRuns}…`);
@@ -188,9 +319,6 @@ async function main(): Promise<void> {
     if (create.result.status !== 'SUCCEEDED') failed(create, 'the simulated create');
     const destroy = await simulate(engine, emulator.proxy, 'destroy', input, profile);
     if (destroy.result.status !== 'SUCCEEDED') failed(destroy, 'the simulated destroy');
-    for (const run of [create, destroy]) {
-      if (run.unattributedCalls > 0) throw new Error(`${run.unattributedCalls} AWS calls had no branch clock`);
-    }
     simulated = { create, destroy };
 
     for (let i = 1; i <= wallRuns; i++) {

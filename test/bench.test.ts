@@ -3,6 +3,7 @@
  * virtual time. These tests keep it honest: the time it books is what the definition asked for,
  * the emulator's delays are what the profile says, and the design holds when AWS is slower.
  */
+import { simulateFleet } from '../src/bench/fleet';
 import { REFERENCE_PROFILE, type SimulatedRun, simulate } from '../src/bench/measure';
 import type { StepEvent } from '../src/engine/local-engine';
 import { allStates } from '../src/engine/template';
@@ -64,7 +65,6 @@ test('the simulated create books, state by state, exactly the Wait seconds the d
     'WaitUntilRebooted (wait)',
     'WaitUntilRunning (first wait)',
   ]);
-  expect(run.unattributedCalls).toBe(0);
 });
 
 test('the timeline adds up: each branch runs its states back to back, the host branch sets the total', async () => {
@@ -126,3 +126,45 @@ test('the simulated destroy tears down instance and record side by side', async 
   expect(run.simulatedSeconds).toBeLessThan(REFERENCE_PROFILE.terminated + REFERENCE_PROFILE.dnsInSync);
   expect(await h.host('sim4')).toMatchObject({ live: [], records: [] });
 });
+
+test("a Step Functions Retry's backoff is booked on the virtual clock, and the step runs again after it", async () => {
+  // Both SDK attempts of the one RunInstances refused: the Lambda fails, Step Functions retries it.
+  h.faults([{ kind: 'throttle', operation: 'RunInstances', step: 'LaunchInstance', times: 2 }]);
+  const { run } = await simulated('create', 'retry1');
+  const launches = run.timeline.filter((e) => e.state === 'LaunchInstance');
+  expect(launches.map((e) => e.kind)).toEqual(['task', 'retry', 'task']);
+  const [first, backoff, again] = launches;
+  expect(backoff.start).toBeCloseTo(first.start + first.seconds, 6);
+  // The first retry waits up to IntervalSeconds (1 s), full jitter: drawn from the seeded generator.
+  expect(backoff.seconds).toBeGreaterThan(0);
+  expect(backoff.seconds).toBeLessThanOrEqual(1);
+  expect(again.start).toBeCloseTo(backoff.start + backoff.seconds, 6);
+  // Seeded: the same jitter every run.
+  await h.reset();
+  h.faults([{ kind: 'throttle', operation: 'RunInstances', step: 'LaunchInstance', times: 2 }]);
+  const { run: rerun } = await simulated('create', 'retry1');
+  expect(rerun.timeline.find((e) => e.kind === 'retry')?.seconds).toBe(backoff.seconds);
+});
+
+test("a fleet runs every host's execution on one virtual clock, under AWS's rate limits, the same each run", async () => {
+  const hosts = 12;
+  const once = async () => {
+    await h.reset();
+    return simulateFleet(h.engine, h.emulator.proxy, hosts, ZONE, REFERENCE_PROFILE);
+  };
+  const { figures, fleet, single } = await once();
+  expect(figures).toMatchObject({ hosts, failed: 0, throttled: 0 });
+  // Each host started at its turn: by second t at most 4 + 2t launches, one of RunInstances' 5 kept in hand.
+  const launches = fleet.timeline.filter((e) => e.state === 'LaunchInstance').map((e) => e.start);
+  expect(launches).toHaveLength(hosts);
+  for (const at of launches) expect(launches.filter((t) => t <= at).length).toBeLessThanOrEqual(5 + 2 * at);
+  // Every host is a create alone, shifted by its turn (the 12th starts after 4 s); the fleet ends with the last.
+  const last = Math.max(...launches) - Math.min(...launches);
+  expect(last).toBeCloseTo(4, 6);
+  expect(fleet.simulatedSeconds).toBeCloseTo(single.simulatedSeconds + last + 0.2, 1);
+  // Hosts outlast the interpreter's 60 s task default: they run as long as their execution may.
+  expect(single.simulatedSeconds).toBeGreaterThan(60);
+  expect(figures.transitionsPerHost).toBeLessThan(figures.singleHostTransitions * 1.1);
+  const again = await once();
+  expect(again.figures).toEqual(figures);
+}, 120_000);

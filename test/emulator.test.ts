@@ -10,6 +10,12 @@ import {
   RebootInstancesCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListHostedZonesByNameCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateDocumentCommand,
@@ -21,7 +27,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../src/emulator/account';
-import { Harness } from '../src/harness';
+import { Harness, ZONE } from '../src/harness';
 
 const h = new Harness();
 beforeAll(() => h.start());
@@ -199,6 +205,39 @@ describe('EBS encryption with a customer managed key', () => {
       State: { Name: 'terminated' },
       StateReason: { Code: 'Client.InvalidKMSKey.InvalidState' },
     });
+  });
+});
+
+describe('Route 53 changes', () => {
+  test('each ChangeResourceRecordSets has its own change ID, which GetChange answers', async () => {
+    const route53 = new Route53Client(clientConfig(h.url));
+    const zone = await route53.send(new ListHostedZonesByNameCommand({ DNSName: ZONE, MaxItems: 1 }));
+    const zoneId = zone.HostedZones?.[0]?.Id ?? '';
+    const change = (name: string) =>
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: {
+                  Name: `${name}.${ZONE}`,
+                  Type: 'A',
+                  TTL: 60,
+                  ResourceRecords: [{ Value: '10.0.0.9' }],
+                },
+              },
+            ],
+          },
+        }),
+      );
+    const ids = [(await change('one')).ChangeInfo?.Id, (await change('two')).ChangeInfo?.Id];
+    expect(ids[0]).toMatch(/^\/change\/C[A-Z0-9]+$/);
+    expect(ids[1]).toMatch(/^\/change\/C[A-Z0-9]+$/);
+    expect(ids[0]).not.toBe(ids[1]);
+    const got = await route53.send(new GetChangeCommand({ Id: ids[1] }));
+    expect(got.ChangeInfo).toMatchObject({ Id: ids[1], Status: 'INSYNC' });
   });
 });
 

@@ -34,28 +34,44 @@ async function fleet(workflow: 'createFleet' | 'destroyFleet', input: Record<str
   return result.output as FleetOutput;
 }
 
-test('a Map with a concurrency limit runs one single-host execution per hostname', () => {
+test('a Map of groups of hosts runs one single-host execution per hostname, each at its turn', () => {
   const { createFleet, destroyFleet } = definitions();
   for (const [definition, child] of [
     [createFleet, 'CreateHost'],
     [destroyFleet, 'DestroyHost'],
   ] as const) {
     expect(definition.StartAt).toBe('ExpandFleet');
-    // One copy of the shared fields: each host's input merges its hostname into them as it starts.
-    expect(definition.States.Hosts).toMatchObject({
+    expect(definition.States.ExpandFleet.Next).toBe('Groups');
+    // Fifty at once: two groups of 25, as an inline Map runs at most 40 iterations at once.
+    expect(definition.States.Groups).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.hostnames',
-      ItemSelector: { host: { 'hostname.$': '$$.Map.Item.Value' }, 'shared.$': '$.shared' },
-      MaxConcurrency: 5,
+      ItemsPath: '$.groups',
+      ItemSelector: { 'hosts.$': '$$.Map.Item.Value', 'shared.$': '$.shared' },
+      MaxConcurrency: 2,
+      Next: 'ReportFleet',
     });
-    const processor = definition.States.Hosts.ItemProcessor;
-    expect(processor?.States[child]).toMatchObject({
+    const groups = definition.States.Groups.ItemProcessor;
+    // One copy of the shared fields: each host's input merges its hostname into them as it starts.
+    expect(groups?.States.Hosts).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.hosts',
+      ItemSelector: {
+        host: { 'hostname.$': '$$.Map.Item.Value.hostname' },
+        'startAfter.$': '$$.Map.Item.Value.startAfter',
+        'shared.$': '$.shared',
+      },
+      MaxConcurrency: 25,
+    });
+    const hosts = groups?.States.Hosts.ItemProcessor;
+    expect(hosts?.StartAt).toBe('StartAfter');
+    expect(hosts?.States.StartAfter).toMatchObject({ Type: 'Wait', SecondsPath: '$.startAfter', Next: child });
+    expect(hosts?.States[child]).toMatchObject({
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
       Parameters: { 'Input.$': 'States.JsonMerge($.host, $.shared, false)' },
+      ResultSelector: { 'hostname.$': '$.Input.hostname', status: 'SUCCEEDED', 'executionArn.$': '$.ExecutionArn' },
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.result', Next: 'HostResult' }],
+      End: true,
     });
-    expect(processor?.States[child].Next).toBe('HostResult');
-    expect(definition.States.Hosts.Next).toBe('ReportFleet');
   }
 });
 

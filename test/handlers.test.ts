@@ -1,4 +1,5 @@
 /** Handlers against aws-sdk-client-mock: the exact commands each step sends. */
+
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -29,8 +30,10 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { planFleet, startAfter } from '../lambdas/expand-fleet';
 import { handler as launchInstance } from '../lambdas/launch-instance';
 import type { CreateConfig, CreateState, PollResult } from '../lambdas/lib/contract';
+import { DEFAULT_FLEET_PACE, fleetGroups } from '../lambdas/lib/fleet';
 import { pollCheck } from '../lambdas/lib/poll';
 import { handler as registerDns } from '../lambdas/register-dns';
 import { handler as rollBack } from '../lambdas/roll-back';
@@ -622,5 +625,45 @@ test('RunBootstrap runs an allowed SSM document with its parameters on the new i
     DocumentName: 'AWS-ApplyAnsiblePlaybooks',
     InstanceIds: [instance.instanceId],
     Parameters: { PlaybookFile: ['site.yml'] },
+  });
+});
+
+describe("ExpandFleet's plan: every host at once, launches at the pace EC2's RunInstances bucket refills", () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `h${i + 1}`);
+
+  test('fifty hosts in two groups of 25: four start at once, then two a second, the last after 23 s', () => {
+    const { groups, perGroup } = fleetGroups(50);
+    expect({ groups, perGroup }).toEqual({ groups: 2, perGroup: 25 });
+    const plan = planFleet(names(50), groups, perGroup, DEFAULT_FLEET_PACE);
+    expect(plan.map((g) => g.length)).toEqual([25, 25]);
+    expect(plan.flat().map((h) => h.hostname)).toEqual(names(50));
+    const starts = plan.flat().map((h) => h.startAfter);
+    expect(starts.filter((s) => s === 0)).toHaveLength(4);
+    expect(Math.max(...starts)).toBe(23);
+    // RunInstances: a bucket of 5, refilled 2 a second. By any second t, at most 4 + 2t launches: one token in hand.
+    for (let t = 0; t <= 23; t++) expect(starts.filter((s) => s <= t).length).toBeLessThanOrEqual(4 + 2 * t);
+  });
+
+  test('with fewer hosts at once than hosts, only the first wave is paced: the others start as slots free', () => {
+    const { groups, perGroup } = fleetGroups(5);
+    expect({ groups, perGroup }).toEqual({ groups: 1, perGroup: 5 });
+    const plan = planFleet(names(12), groups, perGroup, DEFAULT_FLEET_PACE);
+    expect(plan).toHaveLength(1);
+    expect(plan[0].map((h) => h.startAfter)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    // 45 at once: two groups of 22, never more than asked.
+    expect(fleetGroups(45)).toEqual({ groups: 2, perGroup: 22 });
+  });
+
+  test('a fleet smaller than the groups has no empty group; a pace of 0 starts every host at once', () => {
+    expect(planFleet(['a'], 2, 25, DEFAULT_FLEET_PACE)).toEqual([[{ hostname: 'a', startAfter: 0 }]]);
+    // Twelve in two groups of six: launch order runs on from one group to the next.
+    const twelve = planFleet(names(12), 2, 25, DEFAULT_FLEET_PACE);
+    expect(twelve.map((g) => g.map((h) => h.startAfter))).toEqual([
+      [0, 0, 0, 0, 1, 1],
+      [2, 2, 3, 3, 4, 4],
+    ]);
+    const all = planFleet(names(50), 2, 25, { burst: 4, perSecond: 0 }).flat();
+    expect(all.every((h) => h.startAfter === 0)).toBe(true);
+    expect(startAfter(4, { burst: 4, perSecond: 10 })).toBe(1);
   });
 });

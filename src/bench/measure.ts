@@ -46,8 +46,6 @@ export interface RunFigures {
 export interface SimulatedRun extends RunFigures {
   result: ExecutionResult;
   timeline: TimelineEntry[];
-  /** AWS calls the emulator could not place on a branch's clock; 0 when the simulation is sound. */
-  unattributedCalls: number;
 }
 
 /**
@@ -73,44 +71,50 @@ export function cost(transitions: number, invocations: number, gbSeconds: number
 }
 
 /**
- * Runs one execution with AWS's delays and every Wait in virtual time. The emulator's timeline is
- * installed for this run only.
+ * Runs one execution (a fleet's included: every host's execution runs on the same clock) with
+ * AWS's delays and every Wait, Retry and Lambda in virtual time. The emulator's timeline is
+ * installed for this run only; its rate limits, when on, count on the virtual clock.
  */
 export async function simulate(
   engine: LocalEngine,
   proxy: EmulatorProxy,
-  workflow: 'create' | 'destroy',
+  workflow: Workflow,
   input: unknown,
   profile: BenchProfile,
   onStep?: (event: StepEvent) => void,
 ): Promise<SimulatedRun> {
-  const simulation = new Simulation(engine.definition(workflow), profile.lambda);
-  proxy.timeline = new Timeline(profile, (step) => simulation.now(step));
+  const definitions = Object.fromEntries(
+    (Object.keys(engine.deployment.definitions) as Workflow[]).map((w) => [w, engine.definition(w)]),
+  );
+  const simulation = new Simulation(definitions, profile.lambda);
+  proxy.timeline = new Timeline(profile, simulation.clock);
   let result: ExecutionResult;
   try {
-    result = await engine.run(workflow, input, onStep, simulation.hooks());
+    result = await simulation.drive(engine.run(workflow, input, onStep, simulation.hooks(workflow)));
   } finally {
     proxy.timeline = undefined;
   }
-  const memoryGb = memoryByState(engine, workflow);
-  const tasks = simulation.timeline.filter((e) => e.kind === 'task');
+  const memoryGb = memoryByState(engine);
+  const tasks = simulation.timeline.filter((e) => e.kind === 'task' && memoryGb.has(e.state));
   const gbSeconds = tasks.reduce((sum, e) => sum + (memoryGb.get(e.state) ?? 0) * e.seconds, 0);
+  const stateTransitions = result.stateTransitions + simulation.childTransitions;
   return {
     result,
     timeline: simulation.timeline,
-    unattributedCalls: simulation.unattributedCalls,
-    simulatedSeconds: simulation.elapsed,
-    lowerBoundSeconds: lowerBound(workflow, profile),
-    stateTransitions: result.stateTransitions,
+    simulatedSeconds: Math.max(0, ...simulation.timeline.map((e) => e.start + e.seconds)),
+    lowerBoundSeconds: workflow === 'create' || workflow === 'destroy' ? lowerBound(workflow, profile) : Number.NaN,
+    stateTransitions,
     lambdaInvocations: tasks.length,
     gbSeconds,
-    costUsd: cost(result.stateTransitions, tasks.length, gbSeconds),
+    costUsd: cost(stateTransitions, tasks.length, gbSeconds),
   };
 }
 
-function memoryByState(engine: LocalEngine, workflow: Workflow): Map<string, number> {
+/** Each Lambda task's memory in GB, by state name (names are unique across the stack's machines). */
+function memoryByState(engine: LocalEngine): Map<string, number> {
   return new Map(
-    [...engine.deployment.tasks[workflow]]
+    Object.values(engine.deployment.tasks)
+      .flatMap((tasks) => [...tasks])
       .filter((entry): entry is [string, LambdaBundle] => 'file' in entry[1])
       .map(([state, bundle]) => [state, bundle.memoryMb / 1024]),
   );

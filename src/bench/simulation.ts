@@ -1,157 +1,302 @@
 /**
- * Virtual time for one run of a real synthesized state machine on the local engine. Every Wait
- * state sleeps for the seconds its definition asks for, on a virtual clock, and costs nothing in
- * real time; every Lambda invocation takes `lambdaSeconds`. Parallel branches keep clocks of their
- * own, and a branch's AWS calls are answered at its own now: the emulator's Timeline asks
- * `now(step)`, with the step that made the call (its SDK user agent). A retry's backoff is not
- * simulated: the benchmark runs without faults, and a retry would only count its transition.
+ * Virtual time for runs of the real synthesized state machines on the local engine: one virtual
+ * clock for everything that runs, as a discrete-event simulation. Every Wait state sleeps for the
+ * seconds its definition asks for, every Retry for the backoff Step Functions computes (its jitter
+ * from a seeded generator), every Lambda invocation takes `lambdaSeconds`, and none of it costs
+ * real time. Parallel branches, Map iterations and child executions (a fleet's hosts, each a
+ * `startExecution.sync:2`) all run at once on that clock, as on AWS; the emulator answers every
+ * call at its now (its Timeline, its rate limits).
+ *
+ * Time moves only when nothing real is under way: the clock jumps to the next timer once no
+ * Lambda invocation is running. Invocations due at the same virtual instant run one after the
+ * other in real time, in the order the engine started them, so that a run is deterministic: the
+ * same calls reach the emulator's token buckets in the same order every time.
  */
-import type { RunHooks } from '../engine/local-engine';
-import { type AslDefinition, allStates, nestedDefinitions } from '../engine/template';
+import type { ExecutionResult, RunHooks } from '../engine/local-engine';
+import { type AslDefinition, allStates, nestedDefinitions, type Workflow } from '../engine/template';
 
-/** One Task or Wait on the virtual timeline. */
+/** One Task or Wait (or a Retry's backoff) on the virtual timeline. */
 export interface TimelineEntry {
   state: string;
-  kind: 'task' | 'wait';
+  kind: 'task' | 'wait' | 'retry';
+  /** The execution: `` for the one the run started, the hostname of a fleet's host. */
+  execution: string;
   /** The branch it ran in: `` for the top level, `/Provision[0]/HostAndDns[1]` for a nested one. */
   thread: string;
   start: number;
   seconds: number;
 }
 
+interface Timer {
+  at: number;
+  seq: number;
+  fire: () => void;
+}
+
+/** What the engine gets back from a virtual setTimeout, and may hand to clearTimeout. */
+interface VirtualHandle {
+  timer: Timer;
+  ref(): VirtualHandle;
+  unref(): VirtualHandle;
+  hasRef(): boolean;
+}
+
+/** The part of setTimeout the engine's sleeps use. */
+type SetTimeout = typeof globalThis.setTimeout;
+
+/** The real one, whatever a capture has put in its place meanwhile. */
+const realSetTimeout = globalThis.setTimeout;
+
+/** A small, fast, seeded generator (mulberry32): the same jitter on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class Simulation {
   readonly timeline: TimelineEntry[] = [];
-  /** AWS calls the emulator could not place on a branch's clock: no step, or no such task running. */
-  unattributedCalls = 0;
-  private readonly threadOf = new Map<string, string>();
-  private readonly parentOf = new Map<string, string | undefined>([['', undefined]]);
-  private readonly clocks = new Map<string, number>();
-  /** Task state name → the virtual time its invocation started. */
-  private readonly inFlight = new Map<string, number>();
-  private waitHookInstalled = false;
+  /** Virtual seconds since the run started. */
+  now = 0;
+  /** Executions started: the run's own and every child. */
+  executions = 0;
+  /** The state transitions of the child executions (the run's own result counts its own). */
+  childTransitions = 0;
+  /** How each child execution ended, by name. */
+  readonly children = new Map<string, ExecutionResult>();
+  private readonly timers: Timer[] = [];
+  private seq = 0;
+  /** Lambda invocations started and not yet done (running, or queued behind another). */
+  private busy = 0;
+  private quiet?: () => void;
+  /** Invocations run one at a time, in the order they were started. */
+  private lane: Promise<unknown> = Promise.resolve();
+  private readonly threads = new Map<Workflow, Map<string, string>>();
+  /**
+   * A Wait's or a Retry's sleep, or a Task's timeout, about to be asked for: the next setTimeout
+   * is its, and virtual. A timeout is not booked on the timeline.
+   */
+  private capture?: { entry?: Omit<TimelineEntry, 'start' | 'seconds'>; real: SetTimeout; once: SetTimeout };
+  private readonly handles = new WeakSet<object>();
+  private readonly random: () => number;
 
   constructor(
-    definition: AslDefinition,
+    definitions: Partial<Record<Workflow, AslDefinition>>,
     readonly lambdaSeconds: number,
+    seed = 1,
   ) {
-    this.mapThreads(definition, '');
+    this.random = seeded(seed);
+    for (const [workflow, definition] of Object.entries(definitions) as Array<[Workflow, AslDefinition]>) {
+      const threads = new Map<string, string>();
+      this.mapThreads(definition, '', threads);
+      this.threads.set(workflow, threads);
+    }
   }
 
-  private mapThreads(definition: AslDefinition, thread: string): void {
+  private mapThreads(definition: AslDefinition, thread: string, into: Map<string, string>): void {
     for (const [name, state] of Object.entries(definition.States)) {
-      if (this.threadOf.has(name)) throw new Error(`state ${name} appears twice: its branch is ambiguous`);
-      this.threadOf.set(name, thread);
-      // A Map's iterations share one clock: the benchmark runs single-host workflows only.
+      if (into.has(name)) throw new Error(`state ${name} appears twice: its branch is ambiguous`);
+      into.set(name, thread);
       nestedDefinitions(state).forEach((branch, i) => {
-        const child = `${thread}/${name}[${i}]`;
-        this.parentOf.set(child, thread);
-        this.mapThreads(branch, child);
+        this.mapThreads(branch, `${thread}/${name}[${i}]`, into);
       });
     }
   }
 
-  /** Virtual seconds since the execution started: the furthest any branch has got. */
-  get elapsed(): number {
-    return Math.max(0, ...this.clocks.values());
-  }
-
-  /** The virtual now of a call made by `step`; an unknown step gets the furthest clock. */
-  now(step: string | undefined): number {
-    const started = step === undefined ? undefined : this.inFlight.get(step);
-    if (started !== undefined) return started;
-    this.unattributedCalls += 1;
-    return this.elapsed;
-  }
+  /** The virtual now of a call, whoever made it: there is one clock. */
+  clock = (): number => this.now;
 
   /**
-   * A branch's clock as it acts: not before its parent's (a branch starts when its Parallel does),
-   * and not before any branch nested in it (a Parallel ends when its last branch does).
+   * Runs `work` (an execution started with `hooks()`) to its end on the virtual clock. Step
+   * Functions' retry jitter draws from the seeded generator meanwhile.
    */
-  private advanceTo(thread: string): number {
-    let t = this.ownClock(thread);
-    for (const [other, clock] of this.clocks) {
-      if (other.startsWith(`${thread}/`)) t = Math.max(t, clock);
+  async drive<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    const done = work.finally(() => {
+      settled = true;
+    });
+    done.catch(() => undefined);
+    const random = Math.random;
+    const clear = globalThis.clearTimeout;
+    Math.random = this.random;
+    // A virtual timer the engine clears (a task's timeout once it is done, a stopped execution's sleep) is dropped.
+    globalThis.clearTimeout = ((handle?: unknown) => {
+      if (typeof handle === 'object' && handle !== null && this.handles.has(handle)) {
+        const i = this.timers.indexOf((handle as VirtualHandle).timer);
+        if (i >= 0) this.timers.splice(i, 1);
+        return;
+      }
+      clear(handle as NodeJS.Timeout);
+    }) as typeof clearTimeout;
+    try {
+      while (!settled) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (settled) break;
+        if (this.busy > 0) {
+          await new Promise<void>((resolve) => {
+            this.quiet = resolve;
+          });
+          continue;
+        }
+        const next = this.timers.shift();
+        if (!next) {
+          // Nothing due and nothing running: something real (the engine's own bookkeeping) is under way.
+          await new Promise<void>((resolve) => realSetTimeout(resolve, 1));
+          continue;
+        }
+        this.now = Math.max(this.now, next.at);
+        next.fire();
+      }
+    } finally {
+      Math.random = random;
+      globalThis.clearTimeout = clear;
     }
-    this.clocks.set(thread, t);
-    return t;
+    return work;
   }
 
-  /** A branch's clock, not before its parent's: what it would read if it acted now. */
-  private ownClock(thread: string): number {
-    const parent = this.parentOf.get(thread);
-    return Math.max(this.clocks.get(thread) ?? 0, parent === undefined ? 0 : this.ownClock(parent));
+  /** Resolves `seconds` from now on the virtual clock. */
+  private sleep(seconds: number): Promise<void> {
+    return new Promise((resolve) => this.schedule(seconds, resolve));
   }
 
-  private thread(state: string): string {
-    const thread = this.threadOf.get(state);
-    if (thread === undefined) throw new Error(`simulation: ${state} is not a state of this definition`);
+  private schedule(seconds: number, fire: () => void): Timer {
+    const timer = { at: this.now + seconds, seq: this.seq++, fire };
+    let i = this.timers.length;
+    while (
+      i > 0 &&
+      (this.timers[i - 1].at > timer.at || (this.timers[i - 1].at === timer.at && this.timers[i - 1].seq > timer.seq))
+    )
+      i--;
+    this.timers.splice(i, 0, timer);
+    return timer;
+  }
+
+  private threadOf(workflow: Workflow, state: string): string {
+    const thread = this.threads.get(workflow)?.get(state);
+    if (thread === undefined) throw new Error(`simulation: ${state} is not a state of ${workflow}`);
     return thread;
   }
 
-  private async task(state: string, invoke: () => Promise<unknown>): Promise<unknown> {
-    const thread = this.thread(state);
-    const start = this.advanceTo(thread);
-    if (this.inFlight.has(state)) throw new Error(`simulation: ${state} runs twice at once`);
-    this.inFlight.set(state, start);
-    try {
-      return await invoke();
-    } finally {
-      this.inFlight.delete(state);
-      this.clocks.set(thread, start + this.lambdaSeconds);
-      this.timeline.push({ state, kind: 'task', thread, start, seconds: this.lambdaSeconds });
+  private async task(
+    workflow: Workflow,
+    execution: string,
+    state: string,
+    invoke: () => Promise<unknown>,
+    child: boolean,
+  ): Promise<unknown> {
+    const thread = this.threadOf(workflow, state);
+    // The engine arms the task's timeout as soon as this returns its promise: on the virtual clock.
+    this.beforeSleep(undefined);
+    if (child) {
+      // A child execution runs on the clock by its own states; the task lasts as long as it does.
+      const start = this.now;
+      try {
+        return await invoke();
+      } finally {
+        this.timeline.push({ state, kind: 'task', execution, thread, start, seconds: this.now - start });
+      }
     }
-  }
-
-  private wait(state: string, seconds: number): void {
-    const thread = this.thread(state);
-    const start = this.advanceTo(thread);
-    this.clocks.set(thread, start + seconds);
-    this.timeline.push({ state, kind: 'wait', thread, start, seconds });
+    this.busy += 1;
+    const turn = this.lane.then(async () => {
+      const start = this.now;
+      let outcome: { value?: unknown; error?: unknown; failed: boolean };
+      try {
+        outcome = { value: await invoke(), failed: false };
+      } catch (error) {
+        outcome = { error, failed: true };
+      }
+      // Its end is booked before the clock may move on.
+      const end = this.sleep(this.lambdaSeconds);
+      this.timeline.push({ state, kind: 'task', execution, thread, start, seconds: this.lambdaSeconds });
+      return { outcome, end };
+    });
+    this.lane = turn.catch(() => undefined);
+    const { outcome, end } = await turn.finally(() => {
+      this.busy -= 1;
+      if (this.busy === 0) this.quiet?.();
+    });
+    await end;
+    if (outcome.failed) throw outcome.error;
+    return outcome.value;
   }
 
   /**
-   * Catches the duration the engine computes for a Wait state. The engine reads the state's
-   * override, then synchronously evaluates Seconds or SecondsPath and calls setTimeout with it (or
-   * nothing for 0 s). Reading the override installs a one-shot setTimeout that books the duration
-   * on the branch's clock and fires at once; a microtask removes it if the wait was 0 s.
+   * Catches the timer the engine sets next: it reads a Wait's (or a Retry's) override, then
+   * synchronously computes the duration and calls setTimeout with it, or nothing for 0 s; it arms a
+   * Task's timeout right after the task's handler returns its promise. Each installs a one-shot
+   * setTimeout that puts the timer on the virtual clock (and books a sleep on the timeline); the
+   * next capture, or a microtask, removes it if no timer came.
    */
-  private beforeWait(state: string): void {
-    if (this.waitHookInstalled) throw new Error(`simulation: ${state} waits while another wait is being read`);
+  private beforeSleep(entry: Omit<TimelineEntry, 'start' | 'seconds'> | undefined): void {
+    if (this.capture) {
+      // A Retry's override is read twice before its sleep; a Wait's once.
+      const held = this.capture.entry;
+      const same = held && entry && held.state === entry.state && held.execution === entry.execution;
+      if (same && entry?.kind === 'retry') return;
+      this.settleCapture(0);
+    }
     const real = globalThis.setTimeout;
-    this.waitHookInstalled = true;
-    const restore = () => {
-      globalThis.setTimeout = real;
-      this.waitHookInstalled = false;
-    };
     const once = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      restore();
-      this.wait(state, (ms ?? 0) / 1000);
-      return real(callback, 0, ...args);
-    }) as typeof setTimeout;
+      const seconds = (ms ?? 0) / 1000;
+      this.settleCapture(seconds);
+      const handle: VirtualHandle = {
+        timer: this.schedule(seconds, () => callback(...args)),
+        ref: () => handle,
+        unref: () => handle,
+        hasRef: () => false,
+      };
+      this.handles.add(handle);
+      return handle as unknown as NodeJS.Timeout;
+    }) as unknown as SetTimeout;
+    this.capture = { entry, real, once };
     globalThis.setTimeout = once;
     queueMicrotask(() => {
-      if (globalThis.setTimeout !== once) return;
-      restore();
-      this.wait(state, 0);
+      if (this.capture?.once === once) this.settleCapture(0);
     });
   }
 
-  hooks(): RunHooks {
+  private settleCapture(seconds: number): void {
+    const capture = this.capture;
+    if (!capture) return;
+    globalThis.setTimeout = capture.real;
+    this.capture = undefined;
+    if (!capture.entry || (capture.entry.kind === 'retry' && seconds === 0)) return;
+    this.timeline.push({ ...capture.entry, start: this.now, seconds });
+  }
+
+  /** Hooks for one execution of `workflow`; a child execution gets its own, named `execution`. */
+  hooks(workflow: Workflow, execution = ''): RunHooks {
+    this.executions += 1;
+    const sleeps = (definition: AslDefinition, type: 'Wait' | 'Task', kind: 'wait' | 'retry') => {
+      const names = new Set(
+        allStates(definition)
+          .filter(([, state]) => state.Type === type)
+          .map(([name]) => name),
+      );
+      // No override (undefined) for any state: the engine computes the real duration, caught above.
+      return new Proxy({} as Record<string, number>, {
+        get: (_target, key) => {
+          if (typeof key === 'string' && names.has(key)) {
+            this.beforeSleep({ state: key, kind, execution, thread: this.threadOf(workflow, key) });
+          }
+          return undefined;
+        },
+      });
+    };
     return {
-      task: (state, invoke) => this.task(state, invoke),
-      waits: (definition) => {
-        const names = new Set(
-          allStates(definition)
-            .filter(([, state]) => state.Type === 'Wait')
-            .map(([name]) => name),
-        );
-        // No override (undefined) for any Wait: the engine computes the real duration, caught above.
-        return new Proxy({} as Record<string, number>, {
-          get: (_target, key) => {
-            if (typeof key === 'string' && names.has(key)) this.beforeWait(key);
-            return undefined;
-          },
-        });
+      task: (state, invoke, target) => this.task(workflow, execution, state, invoke, target?.child !== undefined),
+      waits: (definition) => sleeps(definition, 'Wait', 'wait'),
+      retries: (definition) => sleeps(definition, 'Task', 'retry'),
+      child: (child, input) => this.hooks(child, String((input as { hostname?: unknown })?.hostname ?? child)),
+      ended: (result) => {
+        if (execution === '') return;
+        this.childTransitions += result.stateTransitions;
+        this.children.set(execution, result);
       },
     };
   }

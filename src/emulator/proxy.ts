@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -220,6 +221,7 @@ export class EmulatorProxy {
     if (path.startsWith('/_emulator/')) return control(this, req.method ?? 'GET', path, body, res);
 
     const op = operationOf(req.method ?? 'GET', path, req.headers, body);
+    if (op.step) this.stepCallCount += 1;
     this.count(op.name);
     if (op.step) this.count(`${op.step} ${op.name}`);
     // S3, CloudFormation and the rest go to moto byte for byte (an asset upload is a zip).
@@ -231,6 +233,9 @@ export class EmulatorProxy {
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
   }
+
+  /** Calls the workflows' steps made (throttled ones included) since the emulator started. */
+  stepCallCount = 0;
 
   private count(key: string): void {
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
@@ -270,7 +275,9 @@ export class EmulatorProxy {
       const zoneId = zoneIdOfPath(path);
       const refused = zoneId ? await refusal(this.options.motoUrl, zoneId, parseChanges(body)) : undefined;
       if (refused) return errorResponse(op, 'InvalidChangeBatch', refused, 400);
-      const reply = await this.forward(req, path, body);
+      const forwarded = await this.forward(req, path, body);
+      // moto answers every change with one fixed ID; Route 53 gives each its own.
+      const reply = forwarded.status === 200 ? withOwnChangeId(forwarded) : forwarded;
       const changeId = changeIdOf(reply.body);
       if (reply.status === 200 && changeId) this.timeline?.changeRecords(changeId, op.step);
       return reply;
@@ -395,6 +402,8 @@ export class EmulatorProxy {
     if (op.name === 'DescribeInstances') {
       this.describeInstances(reply, op.step);
     } else if (op.name === 'GetChange') {
+      // moto drops the `/change/` Route 53 writes before the ID.
+      reply.body = reply.body.replace(/<Id>(?!\/change\/)([^<]+)<\/Id>/, '<Id>/change/$1</Id>');
       const changeId = changeIdOf(reply.body) ?? '';
       const propagating = this.timeline && !this.timeline.changeInSync(changeId, op.step);
       if (this.faults.take('dns-pending', site) || propagating)
@@ -480,6 +489,17 @@ function instanceIdsOf(body: string): string[] {
 }
 
 /** The change id in a Route 53 ChangeInfo reply, without its `/change/` prefix. */
+/** A Route 53 change ID: `C` and 13 characters of base 32, as Route 53 writes them. */
+function newChangeId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return `C${[...randomBytes(13)].map((b) => alphabet[b % 32]).join('')}`;
+}
+
+function withOwnChangeId(reply: WireResponse): WireResponse {
+  const body = reply.body.replace(/<Id>\/change\/[^<]+<\/Id>/, `<Id>/change/${newChangeId()}</Id>`);
+  return { ...reply, body };
+}
+
 function changeIdOf(body: string): string | undefined {
   return /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(body)?.[1];
 }

@@ -41,10 +41,19 @@ export type { ExecutionResult, StepEvent } from './types';
 
 /** Ways to watch or steer one run: the benchmark keeps virtual time through them. */
 export interface RunHooks {
-  /** Runs each Task: `state` is its name, `invoke` its handler (or child execution) on its input. */
-  task?(state: string, invoke: () => Promise<unknown>): Promise<unknown>;
+  /**
+   * Runs each Task: `state` is its name, `invoke` its handler on its input, or the child execution
+   * it starts (`target.child`, a fleet's host).
+   */
+  task?(state: string, invoke: () => Promise<unknown>, target: { child?: Workflow }): Promise<unknown>;
   /** The run's `waitTimeOverrides` (milliseconds by Wait state name), instead of `waitMs` for all. */
   waits?(definition: AslDefinition): Record<string, number>;
+  /** The run's `retryIntervalOverrides` (milliseconds by Task state name), instead of `retryMs` for all. */
+  retries?(definition: AslDefinition): Record<string, number>;
+  /** The hooks of a child execution this run starts; without it, the child runs with none. */
+  child?(workflow: Workflow, input: unknown): RunHooks;
+  /** How the execution ended, once it has. */
+  ended?(result: ExecutionResult): void;
 }
 
 export interface RunOptions {
@@ -187,14 +196,16 @@ export class LocalEngine {
       const prefix = input?.hostname ?? child;
       const onStep = run.onStep;
       // As startExecution.sync:2 does: without a Name, Step Functions names the child with a UUID.
-      const execution = this.start(child, JSON.parse(JSON.stringify(input ?? {})), {
+      const childInput = JSON.parse(JSON.stringify(input ?? {}));
+      const execution = this.start(child, childInput, {
         name: name ?? randomUUID(),
         onStep: onStep && ((event) => onStep({ ...event, name: `${prefix}/${event.name}` })),
+        hooks: run.hooks?.child?.(child, childInput),
       });
       run.children.add(execution);
       const result = await execution.result;
       if (result.status === 'SUCCEEDED') {
-        return { Status: 'SUCCEEDED', Output: result.output, ExecutionArn: result.executionId };
+        return { Status: 'SUCCEEDED', Input: childInput, Output: result.output, ExecutionArn: result.executionId };
       }
       const description = {
         Status: result.status,
@@ -310,7 +321,7 @@ export class LocalEngine {
     const name = options.name ?? executionName(workflow, (input ?? {}) as Record<string, unknown>);
     const machineArn = this.deployment.machineArns[workflow];
     const executionId = `${machineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-    const run: Run = { inflight: new Set(), children: new Set(), onStep: options.onStep };
+    const run: Run = { inflight: new Set(), children: new Set(), onStep: options.onStep, hooks: options.hooks };
     const started = new Date();
     let stop: ((error?: string, cause?: string) => void) | undefined;
     let stopRequest: { error: string; cause: string } | undefined;
@@ -338,6 +349,7 @@ export class LocalEngine {
         },
         () => stopRequest,
       );
+      options.hooks?.ended?.(ended);
       if (ended.status !== 'SUCCEEDED') {
         // Step Functions stops what a stopped, timed-out or failed execution's tasks had started.
         for (const child of run.children)
@@ -373,7 +385,7 @@ export class LocalEngine {
   ): Promise<ExecutionResult> {
     const hooks = options.hooks ?? {};
     const machineArn = this.deployment.machineArns[workflow];
-    const definition = { ...this.definition(workflow) };
+    const definition = withTaskTimeouts(this.definition(workflow));
     if (options.timeoutSeconds !== undefined) definition.TimeoutSeconds = options.timeoutSeconds;
     const tasks = this.deployment.tasks[workflow];
     const overrides: Overrides = {
@@ -381,14 +393,17 @@ export class LocalEngine {
         [...tasks].map(([state, target]) => {
           const runner = this.runnerFor(state, target, run);
           const task = hooks.task;
-          const handler = task ? (event: unknown) => task(state, () => runner(event)) : runner;
+          const kind = 'file' in target ? {} : { child: target.child };
+          const handler = task ? (event: unknown) => task(state, () => runner(event), kind) : runner;
           return [state, handler as unknown as TaskHandler];
         }),
       ),
       waitTimeOverrides:
         hooks.waits?.(definition) ??
         Object.fromEntries(waitStates(definition).map((state) => [state, this.options.waitMs ?? 0])),
-      retryIntervalOverrides: Object.fromEntries([...tasks.keys()].map((state) => [state, this.options.retryMs ?? 10])),
+      retryIntervalOverrides:
+        hooks.retries?.(definition) ??
+        Object.fromEntries([...tasks.keys()].map((state) => [state, this.options.retryMs ?? 10])),
     };
     // A fractional timeout (tests) is not valid ASL; the definition itself was validated by the synth.
     const machine = new StateMachine(definition as never, {
@@ -513,6 +528,24 @@ interface Run {
   inflight: Set<Promise<unknown>>;
   children: Set<LocalExecution>;
   onStep?: (event: StepEvent) => void;
+  hooks?: RunHooks;
+}
+
+/**
+ * The definition with a timeout on every Task that has none. Step Functions lets such a task run
+ * as long as its execution; the interpreter would fail it after 60 s (the States Language's own
+ * default), which a fleet's host (a child execution of minutes) outlasts.
+ */
+function withTaskTimeouts(original: AslDefinition): AslDefinition {
+  const definition = JSON.parse(JSON.stringify(original)) as AslDefinition;
+  // As long as the execution may run, within what a timer can hold (24.8 days).
+  const longest = Math.min(Number(definition.TimeoutSeconds ?? Number.POSITIVE_INFINITY), 2_147_483);
+  for (const [, state] of allStates(definition)) {
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = longest;
+    }
+  }
+  return definition;
 }
 
 function waitStates(definition: AslDefinition): string[] {

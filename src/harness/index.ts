@@ -46,6 +46,8 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    // What executions started in the background (a clean-up, the look for due leases) ends first.
+    await this.engine?.idle();
     await this.emulator?.stop();
   }
 
