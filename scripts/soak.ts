@@ -4,7 +4,13 @@
  * execution must succeed, no hostname may get a second instance, and nothing may be left at the
  * end: no instance, no record, no lease schedule.
  *
+ * With `--fleet`: one create-fleet of all the hosts, then one destroy-fleet, under AWS's default
+ * request rate limits (the emulator's token buckets) in virtual time, AWS taking the times the
+ * workflows expect and each Lambda invocation 50 ms to 1 s, drawn from the seed; `--throttle` adds
+ * random throttling on top (default 0 then).
+ *
  *   npm run soak -- [--hosts 50] [--throttle 0.1] [--seed 1] [--json]
+ *   npm run soak -- --fleet [--hosts 50] [--throttle 0] [--seed 1] [--json]
  *
  * Exit code 0 when every promise held, 1 otherwise.
  */
@@ -12,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { MAX_FLEET } from '../lambdas/lib/input';
+import { REFERENCE_PROFILE, simulate } from '../src/bench/measure';
 import { startEmulator } from '../src/emulator';
 import { clientConfig } from '../src/emulator/account';
 import { ensureZone } from '../src/emulator/seed';
@@ -23,16 +31,27 @@ const ZONE = 'soak.internal';
 const { values } = parseArgs({
   options: {
     hosts: { type: 'string', default: '50' },
-    throttle: { type: 'string', default: '0.1' },
+    throttle: { type: 'string' },
     seed: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
+    fleet: { type: 'boolean', default: false },
   },
 });
 const hosts = Number(values.hosts);
-const throttle = Number(values.throttle);
+const fleetMode = Boolean(values.fleet);
+const throttle = Number(values.throttle ?? (fleetMode ? '0' : '0.1'));
 const seed = Number(values.seed);
-if (!Number.isInteger(hosts) || hosts < 1 || !(throttle >= 0 && throttle < 1) || !Number.isInteger(seed)) {
-  console.error('usage: npm run soak -- [--hosts N>=1] [--throttle 0<=P<1] [--seed INT] [--json]');
+const maxHosts = fleetMode ? MAX_FLEET : Number.POSITIVE_INFINITY;
+if (
+  !Number.isInteger(hosts) ||
+  hosts < 1 ||
+  hosts > maxHosts ||
+  !(throttle >= 0 && throttle < 1) ||
+  !Number.isInteger(seed)
+) {
+  console.error(
+    `usage: npm run soak -- [--fleet] [--hosts N>=1${fleetMode ? `, at most ${MAX_FLEET} in a fleet` : ''}] [--throttle 0<=P<1] [--seed INT] [--json]`,
+  );
   process.exit(2);
 }
 const say = (line: string) => {
@@ -75,10 +94,57 @@ async function phase(engine: LocalEngine, workflow: Workflow, names: string[]): 
   };
 }
 
+interface FleetOutput {
+  hosts: Array<{ hostname: string; status: string; error?: string; cause?: string }>;
+}
+
+/** One fleet execution in virtual time, under the rate limits: its hosts' outcomes. */
+async function fleetPhase(
+  engine: LocalEngine,
+  proxy: Awaited<ReturnType<typeof startEmulator>>['proxy'],
+  workflow: 'createFleet' | 'destroyFleet',
+  input: Record<string, unknown>,
+): Promise<Phase & { simulatedSeconds: number }> {
+  const started = Date.now();
+  let retries = 0;
+  let done = 0;
+  const names = input.hostnames as string[];
+  const run = await simulate(
+    engine,
+    proxy,
+    workflow,
+    input,
+    REFERENCE_PROFILE,
+    (e) => {
+      if (e.status === 'Retried') retries += 1;
+      if (/^[^/]+\/Done$/.test(e.name) && e.status === 'Succeeded') {
+        done += 1;
+        if (done % 10 === 0) say(`  ${workflow}: ${done}/${names.length} hosts done`);
+      }
+    },
+    // Each invocation 50 ms to 1 s: a host's launch may come early or late against the pace.
+    { lambda: (random) => 0.05 + 0.95 * random(), seed },
+  );
+  const { result } = run;
+  const outcomes = result.status === 'SUCCEEDED' ? (result.output as FleetOutput).hosts : [];
+  const failed =
+    result.status === 'SUCCEEDED'
+      ? outcomes.filter((h) => h.status !== 'SUCCEEDED').map((h) => `${h.hostname}: ${h.error}: ${h.cause}`)
+      : [`the ${workflow} execution: ${result.error}: ${result.cause}`];
+  return {
+    succeeded: outcomes.filter((h) => h.status === 'SUCCEEDED').length,
+    failed,
+    retries,
+    seconds: (Date.now() - started) / 1000,
+    simulatedSeconds: run.simulatedSeconds,
+  };
+}
+
 async function main(): Promise<number> {
   const emulator = await startEmulator({ zones: [ZONE] });
+  let engine: LocalEngine | undefined;
   try {
-    const engine = new LocalEngine({ endpoint: emulator.url });
+    engine = new LocalEngine({ endpoint: emulator.url });
     await engine.prepare();
     const ec2 = new EC2Client(clientConfig(emulator.url));
     const route53 = new Route53Client(clientConfig(emulator.url));
@@ -95,11 +161,19 @@ async function main(): Promise<number> {
     const names = Array.from({ length: hosts }, (_, i) => `soak-${String(i + 1).padStart(3, '0')}`);
     // Only the workflows' calls are throttled: the soak's own checks must see the emulator as it is.
     emulator.proxy.faults.set([{ kind: 'throttle', operation: '*', step: '*', probability: throttle }], seed);
+    // The rate limits count every caller's calls; the soak's own checks come after each phase, on a full bucket.
+    emulator.proxy.rateLimits.enabled = fleetMode;
     say(
-      `soak: ${hosts} creates, then ${hosts} destroys, ${(throttle * 100).toFixed(0)}% of AWS calls throttled (seed ${seed})`,
+      fleetMode
+        ? `soak: a create-fleet of ${hosts} hosts, then a destroy-fleet, under AWS's request rate limits in virtual time, ` +
+            `${(throttle * 100).toFixed(0)}% of AWS calls throttled besides (seed ${seed})`
+        : `soak: ${hosts} creates, then ${hosts} destroys, ${(throttle * 100).toFixed(0)}% of AWS calls throttled (seed ${seed})`,
     );
+    const throttledBefore = new Map(emulator.proxy.rateLimits.throttled);
 
-    const created = await phase(engine, 'create', names);
+    const created = fleetMode
+      ? await fleetPhase(engine, emulator.proxy, 'createFleet', { hostnames: names, dnsZone: ZONE, expiresIn: '2h' })
+      : await phase(engine, 'create', names);
     const launched = await instances();
     const perName = new Map<string, number>();
     for (const i of launched) {
@@ -110,9 +184,15 @@ async function main(): Promise<number> {
     const recordsAfterCreate = (await records()).length;
     const leasesAfterCreate = await schedules();
 
-    const destroyed = await phase(engine, 'destroy', names);
+    const destroyed = fleetMode
+      ? await fleetPhase(engine, emulator.proxy, 'destroyFleet', { hostnames: names, dnsZone: ZONE })
+      : await phase(engine, 'destroy', names);
     const faults = emulator.proxy.faults.list()[0];
     emulator.proxy.faults.clear();
+    emulator.proxy.rateLimits.enabled = false;
+    const rateLimited = [...emulator.proxy.rateLimits.throttled]
+      .filter(([k]) => !k.includes(' '))
+      .reduce((n, [k, c]) => n + c - (throttledBefore.get(k) ?? 0), 0);
     const liveLeft = (await instances()).filter((i) => i.State?.Name !== 'terminated').length;
     const recordsLeft = (await records()).length;
     const leasesLeft = await schedules();
@@ -120,7 +200,9 @@ async function main(): Promise<number> {
 
     const report = {
       hosts,
+      fleet: fleetMode,
       throttleProbability: throttle,
+      rateLimited,
       seed,
       awsCalls: calls,
       throttledCalls: faults?.applied ?? 0,
@@ -154,7 +236,12 @@ async function main(): Promise<number> {
         'throttled by the emulator',
         `${report.throttledCalls} (${((100 * report.throttledCalls) / calls).toFixed(1)}%)`,
       );
-      line('creates succeeded', `${created.succeeded}/${hosts} in ${created.seconds.toFixed(1)} s`);
+      if (fleetMode) line("refused by AWS's rate limits", rateLimited);
+      const virtual = (p: Phase) =>
+        'simulatedSeconds' in p
+          ? `, ${(p as { simulatedSeconds: number }).simulatedSeconds.toFixed(1)} s simulated`
+          : '';
+      line('creates succeeded', `${created.succeeded}/${hosts} in ${created.seconds.toFixed(1)} s${virtual(created)}`);
       line('create retries (Step Functions)', created.retries);
       line(
         'instances launched',
@@ -162,7 +249,10 @@ async function main(): Promise<number> {
       );
       line('records after create', recordsAfterCreate);
       line('lease schedules after create', leasesAfterCreate);
-      line('destroys succeeded', `${destroyed.succeeded}/${hosts} in ${destroyed.seconds.toFixed(1)} s`);
+      line(
+        'destroys succeeded',
+        `${destroyed.succeeded}/${hosts} in ${destroyed.seconds.toFixed(1)} s${virtual(destroyed)}`,
+      );
       line('destroy retries (Step Functions)', destroyed.retries);
       line('live instances left', liveLeft);
       line('records left', recordsLeft);
@@ -172,6 +262,7 @@ async function main(): Promise<number> {
     }
     return ok ? 0 : 1;
   } finally {
+    await engine?.idle();
     await emulator.stop();
   }
 }

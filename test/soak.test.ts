@@ -9,8 +9,11 @@ import { PROJECT_ROOT } from '../src/engine/synth';
 interface SoakReport {
   ok: boolean;
   hosts: number;
+  fleet: boolean;
   throttledCalls: number;
+  rateLimited: number;
   create: {
+    simulatedSeconds?: number;
     succeeded: number;
     failed: string[];
     instancesLaunched: number;
@@ -47,6 +50,30 @@ test('12 concurrent leased creates then destroys with 10% of AWS calls throttled
     records: 12,
     leases: 12,
   });
+  expect(report.destroy).toMatchObject({
+    succeeded: 12,
+    failed: [],
+    liveInstancesLeft: 0,
+    recordsLeft: 0,
+    leasesLeft: 0,
+  });
+  expect(report.ok).toBe(true);
+  expect(code).toBe(0);
+}, 120_000);
+
+test("a create-fleet then a destroy-fleet of 12 leased hosts under AWS's rate limits, in virtual time: all made, all removed", async () => {
+  const { code, report } = await soak('--fleet', '--hosts', '12', '--seed', '3');
+  expect(report).toMatchObject({ fleet: true, hosts: 12, throttledCalls: 0 });
+  expect(report.create).toMatchObject({
+    succeeded: 12,
+    failed: [],
+    instancesLaunched: 12,
+    duplicates: [],
+    records: 12,
+    leases: 12,
+  });
+  // Virtual time: a create takes its 90 s of AWS, not a real minute and a half.
+  expect(report.create.simulatedSeconds).toBeGreaterThan(90);
   expect(report.destroy).toMatchObject({
     succeeded: 12,
     failed: [],

@@ -70,6 +70,13 @@ export function cost(transitions: number, invocations: number, gbSeconds: number
   return transitions * PRICES.transition + invocations * PRICES.request + gbSeconds * PRICES.gbSecond;
 }
 
+export interface SimulateOptions {
+  /** Each invocation's seconds drawn from the run's seeded generator, instead of the profile's fixed `lambda`. */
+  lambda?: (random: () => number) => number;
+  /** The seed of the Retry jitter and of `lambda`'s draws. @default 1 */
+  seed?: number;
+}
+
 /**
  * Runs one execution (a fleet's included: every host's execution runs on the same clock) with
  * AWS's delays and every Wait, Retry and Lambda in virtual time. The emulator's timeline is
@@ -82,11 +89,12 @@ export async function simulate(
   input: unknown,
   profile: BenchProfile,
   onStep?: (event: StepEvent) => void,
+  options: SimulateOptions = {},
 ): Promise<SimulatedRun> {
   const definitions = Object.fromEntries(
     (Object.keys(engine.deployment.definitions) as Workflow[]).map((w) => [w, engine.definition(w)]),
   );
-  const simulation = new Simulation(definitions, profile.lambda);
+  const simulation = new Simulation(definitions, options.lambda ?? profile.lambda, options.seed);
   proxy.timeline = new Timeline(profile, simulation.clock);
   let result: ExecutionResult;
   try {

@@ -85,12 +85,20 @@ export class Simulation {
   private readonly handles = new WeakSet<object>();
   private readonly random: () => number;
 
+  private readonly lambdaSeconds: () => number;
+
+  /**
+   * `lambda` is how long each Lambda invocation takes: a fixed number of seconds, or a draw from
+   * the run's seeded generator (`random`, from 0 to 1) for each invocation.
+   */
   constructor(
     definitions: Partial<Record<Workflow, AslDefinition>>,
-    readonly lambdaSeconds: number,
+    lambda: number | ((random: () => number) => number),
     seed = 1,
   ) {
     this.random = seeded(seed);
+    const draw = seeded(seed ^ 0x5bd1e995);
+    this.lambdaSeconds = typeof lambda === 'number' ? () => lambda : () => lambda(draw);
     for (const [workflow, definition] of Object.entries(definitions) as Array<[Workflow, AslDefinition]>) {
       const threads = new Map<string, string>();
       this.mapThreads(definition, '', threads);
@@ -211,8 +219,9 @@ export class Simulation {
         outcome = { error, failed: true };
       }
       // Its end is booked before the clock may move on.
-      const end = this.sleep(this.lambdaSeconds);
-      this.timeline.push({ state, kind: 'task', execution, thread, start, seconds: this.lambdaSeconds });
+      const seconds = this.lambdaSeconds();
+      const end = this.sleep(seconds);
+      this.timeline.push({ state, kind: 'task', execution, thread, start, seconds });
       return { outcome, end };
     });
     this.lane = turn.catch(() => undefined);
