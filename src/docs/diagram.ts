@@ -586,13 +586,14 @@ export const DIAGRAMS: readonly DiagramPage[] = [
     file: 'docs/create-fleet.md',
     title: 'create-fleet',
     description:
-      'Creates several hosts in one execution: one create-vm execution per hostname, a few at once; a host that fails is rolled back alone and reported.',
+      'Creates several hosts in one execution: one create-vm execution per hostname, all at once, started at the pace EC2 takes launches; a host that fails is rolled back alone and reported.',
   },
   {
     workflow: 'destroyFleet',
     file: 'docs/destroy-fleet.md',
     title: 'destroy-fleet',
-    description: 'Destroys several hosts in one execution: one destroy-vm execution per hostname, a few at once.',
+    description:
+      'Destroys several hosts in one execution: one destroy-vm execution per hostname, all at once, started at the same pace.',
   },
   {
     workflow: 'cleanUp',
