@@ -60,6 +60,16 @@ test('bad configuration fails the synth with the field named', () => {
   expect(() => build({ expectedLatency: { agentOnline: 2.5 } })).toThrow(/expectedSeconds.agentOnline/);
   expect(() => build({ expectedLatency: { running: 60, agentOnline: 45 } })).toThrow(/agentOnline/);
   expect(() => build({ expectedLatency: { boot: 9 } as never })).toThrow(/unknown key boot/);
+  expect(() => build({ fleetConcurrency: 51 })).toThrow(/^fleetConcurrency: 51 is not an integer from 1 to 50/);
+  expect(() => build({ fleetLaunchesPerSecond: -1 })).toThrow(/^fleetLaunchesPerSecond: -1/);
+});
+
+test("a deployment's fleet settings: hosts at once in groups an inline Map allows, and the launch pace", () => {
+  const json = build({ fleetConcurrency: 12, fleetLaunchesPerSecond: 5 }).template.toJSON() as never;
+  const states = Object.fromEntries(allStates(definitionOf(json, 'CreateFleet')));
+  expect(states.Groups.MaxConcurrency).toBe(1);
+  expect(states.Hosts.MaxConcurrency).toBe(12);
+  expect(states.ExpandFleet.Parameters).toMatchObject({ groups: 1, concurrency: 12, pace: { burst: 4, perSecond: 5 } });
 });
 
 test("a deployment's own expected latency sets each poll's first wait", () => {
