@@ -13,6 +13,9 @@ With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine do
 between Retry attempts: attempts, error names and outcomes stay the definition's, only the wait
 goes, as the emulator's fast timings make every Wait state wait 0 s.
 
+Before it answers, it loads what a create's first calls need (``LIFECYCLE_REGION``'s EC2 backend
+among them), with botocore's endpoint data parsed once instead of once per partition.
+
 With ``LIFECYCLE_PARENT_PID`` set, it exits as soon as that process is gone, however the parent
 ended (a SIGKILL included): an emulator never outlives the command that started it.
 
@@ -63,6 +66,48 @@ class _NoSleep:
         return None
 
 
+def _shared_region_lists() -> None:
+    """One botocore session answers every ``Session().get_available_regions`` call.
+
+    moto's EC2 models ask a new boto3 Session for the regions of three partitions as they load, and
+    each new session parses botocore's endpoint data again: most of a second of the server's start.
+    The answers are the same; only the repeated parsing goes.
+    """
+    import boto3.session
+
+    session = boto3.session.Session()
+    answers: dict[tuple[object, ...], list[str]] = {}
+    original = boto3.session.Session.get_available_regions
+
+    def get_available_regions(
+        self: object, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
+    ) -> list[str]:
+        key = (service_name, partition_name, allow_non_regional)
+        if key not in answers:
+            answers[key] = original(session, service_name, partition_name, allow_non_regional)
+        return list(answers[key])
+
+    boto3.session.Session.get_available_regions = get_available_regions  # type: ignore[method-assign]
+
+
+def _warm(region: str) -> None:
+    """Load, before the server answers, what the first calls of a create load: the services' models,
+    their API descriptions (botocore's, that moto serializes with; EC2's alone takes half a second)
+    and the EC2 and SSM backends of the local account and Region (images, instance types, default
+    VPC; public parameters). A caller's first calls then answer at once."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.utils import get_service_model
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.models import ssm_backends
+
+    for service in ("ec2", "route53", "ssm", "iam", "scheduler", "events"):
+        __import__(f"moto.{service}.models")
+        __import__(f"moto.{service}.urls")
+        get_service_model(service)
+    ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    ssm_backends[DEFAULT_ACCOUNT_ID][region]
+
+
 def _fast_retries() -> None:
     import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_decl
 
@@ -79,12 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    _shared_region_lists()
     fixes.apply_all()
     if os.environ.get("LIFECYCLE_FAST_RETRIES"):
         _fast_retries()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
         _exit_with_parent(int(parent))
+
+    _warm(os.environ.get("LIFECYCLE_REGION", "us-east-1"))
 
     from moto.server import main as moto_server_main
 
