@@ -119,7 +119,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await Promise.race([fetch(`${url}/moto-api/data.json`), exited]);
+      // moto's configuration: the cheapest answer it has (data.json serializes every model instance).
+      const res = await Promise.race([fetch(`${url}/moto-api/config`), exited]);
       if (res.ok) break;
     } catch (error) {
       if (child.exitCode !== null || (error as Error).message.startsWith('moto_server exited')) throw error;
@@ -128,7 +129,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       child.kill('SIGKILL');
       throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms\n${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,

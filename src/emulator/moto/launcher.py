@@ -7,9 +7,12 @@ takes the arguments of, and starts the server exactly as, ``python3 -m moto.serv
 
 1. it refuses any moto but 5.2.1, the version the fixes are written against: one line on stderr,
    exit status 2;
-2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``).
+2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``): Scheduler's at once, the Step
+   Functions and CloudFormation ones just before the server first answers any service but those
+   a create alone calls (EC2, Route 53, SSM, IAM, the Scheduler, moto's own API), because loading
+   moto's Step Functions engine to patch it takes most of a second.
 
-With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine does not sleep
+With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine (once loaded) does not sleep
 between Retry attempts: attempts, error names and outcomes stay the definition's, only the wait
 goes, as the emulator's fast timings make every Wait state wait 0 s.
 
@@ -108,6 +111,37 @@ def _warm(region: str) -> None:
     ssm_backends[DEFAULT_ACCOUNT_ID][region]
 
 
+#: Services whose calls never reach moto's Step Functions or CloudFormation code: served before the
+#: fixes to that code are applied. Any other service (stepfunctions, cloudformation, events...)
+#: has them applied before its first answer.
+_UNAFFECTED = frozenset({"ec2", "route53", "ssm", "iam", "scheduler", "moto_api"})
+_AT_ONCE = frozenset({"scheduler_missing_group"})
+
+
+def _apply_fixes() -> None:
+    """Scheduler's fix now; the rest before the first call that could reach the code they fix."""
+    from moto.moto_server import werkzeug_app
+
+    all_names = {name for name, _ in fixes.FIXES}
+    fixes.apply_all(skip=all_names - _AT_ONCE)
+    lock = threading.Lock()
+    pending = [True]
+    create_backend_app = werkzeug_app.create_backend_app
+
+    def create_backend_app_fixed(service: str) -> object:
+        if service not in _UNAFFECTED:
+            with lock:
+                if pending:
+                    fixes.apply_all(skip=_AT_ONCE)
+                    if os.environ.get("LIFECYCLE_FAST_RETRIES"):
+                        _fast_retries()
+                    pending.clear()
+        return create_backend_app(service)
+
+    # moto.server binds the name when it is imported: this runs before that.
+    werkzeug_app.create_backend_app = create_backend_app_fixed  # type: ignore[assignment]
+
+
 def _fast_retries() -> None:
     import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_decl
 
@@ -125,9 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     _shared_region_lists()
-    fixes.apply_all()
-    if os.environ.get("LIFECYCLE_FAST_RETRIES"):
-        _fast_retries()
+    _apply_fixes()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
         _exit_with_parent(int(parent))
