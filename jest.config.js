@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Real guests need root and systemd-nspawn: npm run test:guest (jest.guest.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '/test/guest/'],
+  // Real guests need root and systemd-nspawn: npm run test:guest (jest.guest.config.js). The
+  // slowest suites run in npm run test:slow (jest.slow.config.js); CI runs every set.
+  testPathIgnorePatterns: ['/node_modules/', '/test/guest/', ...require('./test/support/slow-suites')],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.sh$': '<rootDir>/test/support/text-transform.js',

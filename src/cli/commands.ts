@@ -3,25 +3,16 @@
  * destroy, locally or on the deployed stack (or the emulator's copy of it), the emulator and the
  * demo; the deployed stack's other commands are in deployed/.
  */
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { LIVE_STATES } from '../../lambdas/lib/contract';
 import { STACK_ID } from '../../lib/stack-id';
-import { type Emulator, startEmulator } from '../emulator';
+import type { Emulator } from '../emulator';
 import { clientConfig } from '../emulator/account';
 import { containersUnavailable } from '../emulator/container-guests';
+import { freePort, startMoto } from '../emulator/moto';
 import type { LoadedStack } from '../emulator/proxy';
-import { ensureZone } from '../emulator/seed';
-import { type ExecutionResult, LocalEngine, type Workflow } from '../engine/local-engine';
+import type { ExecutionResult, LocalEngine, Workflow } from '../engine/local-engine';
 import { synthesize, synthIsCurrent } from '../engine/synth';
 import { executionName } from '../engine/types';
-import { defaultsCommand } from './defaults';
-import { DEFAULT_STACK_NAME, RemoteError } from './deployed/aws';
-import { clientsFor, followExecution, listCommand, logsCommand, statusCommand } from './deployed/commands';
-import { startExecution } from './deployed/executions';
-import { hostsCommand } from './deployed/hosts';
-import { machineOf } from './deployed/stack';
-import { extendCommand } from './extend';
 import { fleetFailures, type Io, MACHINE } from './io';
 import { failureLine, header, stepLine } from './output';
 import {
@@ -33,24 +24,67 @@ import {
   type RunOptions,
 } from './program';
 
-async function withEmulator<T>(
+/*
+ * Everything that loads the AWS SDK, the emulator or the engine is loaded on first use: the SDK
+ * alone takes seconds to load, and a local command starts moto_server before it, so that moto
+ * loads its own code meanwhile, on the other core. `require`, as in main.ts, for tsx's CommonJS hook.
+ */
+function emulatorModule(): typeof import('../emulator') {
+  return require('../emulator') as typeof import('../emulator');
+}
+
+function localEngineModule(): typeof import('../engine/local-engine') {
+  return require('../engine/local-engine') as typeof import('../engine/local-engine');
+}
+
+function awsModule(): typeof import('./deployed/aws') {
+  return require('./deployed/aws') as typeof import('./deployed/aws');
+}
+
+function deployedModule(): typeof import('./deployed/commands') {
+  return require('./deployed/commands') as typeof import('./deployed/commands');
+}
+
+/**
+ * Runs `fn` with the local engine on `endpoint`, or on an emulator of its own started for it and
+ * stopped after it. moto_server takes seconds to start: it is spawned first, and the engine (with a
+ * synth, when the sources changed) is made while it starts.
+ */
+async function withLocalEngine<T>(
   endpoint: string | undefined,
   zones: string[],
   guests: GuestMode,
+  verbose: boolean,
   io: Io,
   quiet: boolean,
-  fn: (url: string) => Promise<T>,
+  fn: (engine: LocalEngine, url: string) => Promise<T>,
 ): Promise<T> {
-  if (endpoint) return fn(endpoint);
+  if (endpoint) {
+    // With real guests a poll's wait is a real second: they boot and reboot in seconds, not at once.
+    const waitMs = (await guestsOf(endpoint)) === 'container' ? 1000 : 0;
+    return fn(engineFor(endpoint, verbose, waitMs, io, quiet), endpoint);
+  }
   if (guests === 'container') refuseWithoutContainers();
   if (!quiet) {
     io.err(
       `starting the local emulator (moto_server behind the instance-lifecycle proxy${guests === 'container' ? ', real guests' : ''})...`,
     );
   }
-  const emulator: Emulator = await startEmulator({ zones, guests, progress: (line) => io.err(line) });
+  // moto's Step Functions engine calls back on the proxy's port, so that port is chosen first.
+  const port = await freePort();
+  const moto = startMoto({ callbackPort: port, port: await freePort(), timings: 'fast' });
+  moto.catch(() => undefined);
+  let engine: LocalEngine;
+  let emulator: Emulator;
   try {
-    return await fn(emulator.url);
+    engine = engineFor(`http://127.0.0.1:${port}`, verbose, guests === 'container' ? 1000 : 0, io, quiet);
+    emulator = await emulatorModule().startEmulator({ port, moto, zones, guests, progress: (line) => io.err(line) });
+  } catch (error) {
+    await moto.then((m) => m.stop()).catch(() => undefined);
+    throw error;
+  }
+  try {
+    return await fn(engine, emulator.url);
   } finally {
     await emulator.stop();
   }
@@ -59,7 +93,7 @@ async function withEmulator<T>(
 /** Real guests cannot run here: one line why. */
 function refuseWithoutContainers(): void {
   const why = containersUnavailable();
-  if (why) throw new RemoteError(`--guests container: ${why}`);
+  if (why) throw new (awsModule().RemoteError)(`--guests container: ${why}`);
 }
 
 /** The emulator's guests: simulated ones answer at once, real ones take seconds to boot and reboot. */
@@ -72,10 +106,9 @@ async function guestsOf(endpoint: string): Promise<GuestMode> {
   }
 }
 
-async function engineFor(endpoint: string, verbose: boolean, io: Io, quiet: boolean): Promise<LocalEngine> {
+function engineFor(endpoint: string, verbose: boolean, waitMs: number, io: Io, quiet: boolean): LocalEngine {
   if (!quiet && !synthIsCurrent()) io.err('synthesizing the app into cdk.out (the sources changed)...');
-  // With real guests a poll's wait is a real second: they boot and reboot in seconds, not at once.
-  const waitMs = (await guestsOf(endpoint)) === 'container' ? 1000 : 0;
+  const { LocalEngine } = localEngineModule();
   return new LocalEngine({ endpoint, verbose, waitMs, templatePath: synthesize().templatePath });
 }
 
@@ -153,8 +186,12 @@ async function workflowCommand(
 ): Promise<number> {
   const workflow: Workflow = 'hostnames' in input ? (action === 'create' ? 'createFleet' : 'destroyFleet') : action;
   if (!v.local) {
+    const { clientsFor, followExecution } = deployedModule();
+    const { machineOf } = require('./deployed/stack') as typeof import('./deployed/stack');
+    const { startExecution } = require('./deployed/executions') as typeof import('./deployed/executions');
     const aws = clientsFor(v);
-    const stateMachineArn = v.stateMachineArn ?? (await machineOf(aws, v.stackName ?? DEFAULT_STACK_NAME, workflow));
+    const stackName = v.stackName ?? awsModule().DEFAULT_STACK_NAME;
+    const stateMachineArn = v.stateMachineArn ?? (await machineOf(aws, stackName, workflow));
     const executionArn = await startExecution(aws, stateMachineArn, executionName(workflow, input), input);
     if (!v.wait) {
       io.out(executionArn);
@@ -163,8 +200,7 @@ async function workflowCommand(
     return followExecution(aws, executionArn, io, !!v.json);
   }
   const zones = typeof input.dnsZone === 'string' && input.dnsZone ? [input.dnsZone] : [];
-  return withEmulator(v.endpoint, zones, v.guests ?? 'simulated', io, !!v.json, async (url) => {
-    const engine = await engineFor(url, !!v.verbose, io, !!v.json);
+  return withLocalEngine(v.endpoint, zones, v.guests ?? 'simulated', !!v.verbose, io, !!v.json, async (engine) => {
     const result = await runWorkflow(engine, workflow, input, io, !!v.json);
     if (result.status === 'ABORTED') return abortedCode();
     if (result.status !== 'SUCCEEDED') return 1;
@@ -184,7 +220,7 @@ async function emulatorCommand(v: EmulatorOptions, io: Io): Promise<number> {
     stack = { outdir: synthesize().outdir, stackName: STACK_ID };
   }
   const started = Date.now();
-  const emulator = await startEmulator({
+  const emulator = await emulatorModule().startEmulator({
     port,
     zones,
     guests,
@@ -224,6 +260,11 @@ async function emulatorCommand(v: EmulatorOptions, io: Io): Promise<number> {
 
 /** What the emulator still holds for the host: live instances carrying its name and its record. */
 export async function leftovers(endpoint: string, hostname: string, zone: string) {
+  const { DescribeInstancesCommand, EC2Client } =
+    require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+  const { ListResourceRecordSetsCommand, Route53Client } =
+    require('@aws-sdk/client-route-53') as typeof import('@aws-sdk/client-route-53');
+  const { ensureZone } = require('../emulator/seed') as typeof import('../emulator/seed');
   const fqdn = `${hostname}.${zone}`;
   const ec2 = new EC2Client(clientConfig(endpoint));
   const out = await ec2.send(
@@ -245,8 +286,7 @@ export async function leftovers(endpoint: string, hostname: string, zone: string
 
 async function demoCommand(v: DemoOptions, io: Io): Promise<number> {
   const { hostname, zone } = v;
-  return withEmulator(undefined, [zone], v.guests, io, false, async (url) => {
-    const engine = await engineFor(url, !!v.verbose, io, false);
+  return withLocalEngine(undefined, [zone], v.guests, !!v.verbose, io, false, async (engine, url) => {
     const created = await runWorkflow(engine, 'create', { hostname, dnsZone: zone, pollIntervalSeconds: 0 }, io, false);
     if (created.status === 'ABORTED') return abortedCode();
     if (created.status !== 'SUCCEEDED') return 1;
@@ -273,12 +313,12 @@ async function demoCommand(v: DemoOptions, io: Io): Promise<number> {
 export const handlers: Handlers = {
   create: (options, input, io) => workflowCommand('create', options, input, io),
   destroy: (options, input, io) => workflowCommand('destroy', options, input, io),
-  status: statusCommand,
-  list: listCommand,
-  logs: logsCommand,
-  defaults: defaultsCommand,
-  hosts: hostsCommand,
-  extend: extendCommand,
+  status: (...args) => deployedModule().statusCommand(...args),
+  list: (...args) => deployedModule().listCommand(...args),
+  logs: (...args) => deployedModule().logsCommand(...args),
+  defaults: (...args) => (require('./defaults') as typeof import('./defaults')).defaultsCommand(...args),
+  hosts: (...args) => (require('./deployed/hosts') as typeof import('./deployed/hosts')).hostsCommand(...args),
+  extend: (...args) => (require('./extend') as typeof import('./extend')).extendCommand(...args),
   emulator: emulatorCommand,
   demo: demoCommand,
 };

@@ -1,4 +1,4 @@
-import { freePort, startMoto } from './moto';
+import { freePort, type MotoServer, startMoto } from './moto';
 import { EmulatorProxy, type LoadedStack, type ProxyOptions } from './proxy';
 import { enableStepFunctionsEngine } from './stepfunctions';
 
@@ -20,6 +20,11 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
   progress?: (line: string) => void;
   /** A stack to deploy into the emulator, for the Step Functions API to run. */
   stack?: LoadedStack;
+  /**
+   * moto_server, already starting with `callbackPort` = `port` (see `startMoto`): a command starts
+   * it first thing and loads this module meanwhile. @default started here
+   */
+  moto?: Promise<MotoServer>;
 }
 
 /**
@@ -29,7 +34,8 @@ export interface EmulatorOptions extends Omit<ProxyOptions, 'motoUrl'> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   // moto's Step Functions engine calls back on the proxy's port, so the port is chosen first.
   const port = options.port || (await freePort());
-  const moto = await startMoto({ callbackPort: port, timings: options.timings ?? 'fast' });
+  if (options.moto && !options.port) throw new Error('a moto_server started ahead needs the port it calls back on');
+  const moto = await (options.moto ?? startMoto({ callbackPort: port, timings: options.timings ?? 'fast' }));
   await enableStepFunctionsEngine(moto.url);
   const proxy = new EmulatorProxy({ ...options, motoUrl: moto.url });
   try {

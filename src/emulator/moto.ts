@@ -1,6 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { LOCAL_REGION } from './account';
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released for the child to bind). */
 export function freePort(): Promise<number> {
@@ -21,7 +25,38 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-const PYTHON = process.env.LIFECYCLE_PYTHON ?? 'python3';
+/**
+ * The Python interpreter itself, not the `python3` found on PATH: with pyenv (or any version
+ * manager) that is a shell shim that takes a second or more to choose the interpreter at each
+ * start. The answer is kept in ~/.cache/instance-lifecycle/, keyed on what the shim's choice
+ * depends on (PATH, the pyenv variables, the working directory). `LIFECYCLE_PYTHON` overrides it.
+ */
+export function pythonExecutable(): string {
+  if (process.env.LIFECYCLE_PYTHON) return process.env.LIFECYCLE_PYTHON;
+  const key = createHash('sha256')
+    .update(JSON.stringify([process.env.PATH, process.env.PYENV_VERSION, process.env.PYENV_ROOT, process.cwd()]))
+    .digest('hex')
+    .slice(0, 16);
+  const cacheDir = path.join(homedir(), '.cache', 'instance-lifecycle');
+  const cacheFile = path.join(cacheDir, `python-${key}`);
+  try {
+    const cached = readFileSync(cacheFile, 'utf8').trim();
+    if (cached && existsSync(cached)) return cached;
+  } catch {
+    // not resolved yet
+  }
+  const found = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  const executable = found.status === 0 ? found.stdout.trim() : '';
+  // No python3 at all: spawning 'python3' fails with the launcher's own advice below.
+  if (!executable) return 'python3';
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(cacheFile, executable);
+  } catch {
+    // a read-only home: resolve again next time
+  }
+  return executable;
+}
 
 /** The launcher that applies this project's fixes to moto 5.2.1's Step Functions engine (src/emulator/moto/). */
 const LAUNCHER = path.join(__dirname, 'moto', 'launcher.py');
@@ -35,13 +70,18 @@ export interface MotoOptions {
   /** With `fast`, moto's engine does not sleep between Retry attempts. @default 'deployed' */
   timings?: 'fast' | 'deployed';
   timeoutMs?: number;
+  /**
+   * moto's own port. Given, the server is spawned before this call returns (no await first), so
+   * that it starts while the caller loads the rest of its code. @default a free one
+   */
+  port?: number;
 }
 
 /** Starts `moto_server` (Python package moto[server], see requirements-dev.txt) on a free loopback port. */
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const port = await freePort();
-  const child: ChildProcess = spawn(PYTHON, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+  const port = options.port ?? (await freePort());
+  const child: ChildProcess = spawn(pythonExecutable(), [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // Its own process group: a Ctrl-C at the terminal reaches the command, which stops its
     // executions and cleans up through the emulator before stopping it; the launcher still exits
@@ -53,6 +93,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       MOTO_PORT: String(options.callbackPort ?? port),
       // The launcher exits when this process is gone, however it ended (SIGKILL included).
       LIFECYCLE_PARENT_PID: String(process.pid),
+      // The Region whose EC2 backend the launcher loads before it answers (the emulator's only one).
+      LIFECYCLE_REGION: LOCAL_REGION,
       ...(options.timings === 'fast' ? { LIFECYCLE_FAST_RETRIES: '1' } : {}),
     },
   });
@@ -77,7 +119,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await Promise.race([fetch(`${url}/moto-api/data.json`), exited]);
+      // moto's configuration: the cheapest answer it has (data.json serializes every model instance).
+      const res = await Promise.race([fetch(`${url}/moto-api/config`), exited]);
       if (res.ok) break;
     } catch (error) {
       if (child.exitCode !== null || (error as Error).message.startsWith('moto_server exited')) throw error;
@@ -86,7 +129,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       child.kill('SIGKILL');
       throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms\n${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,

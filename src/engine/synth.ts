@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { defineApp, STACK_ID } from '../../lib/app';
+import { STACK_ID } from '../../lib/stack-id';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const SOURCES = ['bin', 'lib', 'lambdas', 'userdata', 'cdk.json', 'package-lock.json'];
@@ -66,6 +65,9 @@ export function synthIsCurrent(options: SynthOptions = {}): boolean {
 export function synthesize(options: SynthOptions = {}): { templatePath: string; outdir: string; reused: boolean } {
   const { outdir, context, digest, templatePath, stampPath, current } = plan(options);
   if (current) return { templatePath, outdir, reused: true };
+  // The CDK and the app's constructs take seconds to load: only a synth that has work to do loads them.
+  const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { defineApp } = require('../../lib/app') as typeof import('../../lib/app');
   // CDK's own CloudFormation schema check takes seconds; the test suite runs cfn-lint on this template.
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   defineApp(app);

@@ -7,11 +7,17 @@ takes the arguments of, and starts the server exactly as, ``python3 -m moto.serv
 
 1. it refuses any moto but 5.2.1, the version the fixes are written against: one line on stderr,
    exit status 2;
-2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``).
+2. it applies every fix of ``fixes.py`` (see ``fixes.FIXES``): Scheduler's at once, the Step
+   Functions and CloudFormation ones just before the server first answers any service but those
+   a create alone calls (EC2, Route 53, SSM, IAM, the Scheduler, moto's own API), because loading
+   moto's Step Functions engine to patch it takes most of a second.
 
-With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine does not sleep
+With ``LIFECYCLE_FAST_RETRIES`` set (the emulator's fast timings), the engine (once loaded) does not sleep
 between Retry attempts: attempts, error names and outcomes stay the definition's, only the wait
 goes, as the emulator's fast timings make every Wait state wait 0 s.
+
+Before it answers, it loads what a create's first calls need (``LIFECYCLE_REGION``'s EC2 backend
+among them), with botocore's endpoint data parsed once instead of once per partition.
 
 With ``LIFECYCLE_PARENT_PID`` set, it exits as soon as that process is gone, however the parent
 ended (a SIGKILL included): an emulator never outlives the command that started it.
@@ -63,6 +69,79 @@ class _NoSleep:
         return None
 
 
+def _shared_region_lists() -> None:
+    """One botocore session answers every ``Session().get_available_regions`` call.
+
+    moto's EC2 models ask a new boto3 Session for the regions of three partitions as they load, and
+    each new session parses botocore's endpoint data again: most of a second of the server's start.
+    The answers are the same; only the repeated parsing goes.
+    """
+    import boto3.session
+
+    session = boto3.session.Session()
+    answers: dict[tuple[object, ...], list[str]] = {}
+    original = boto3.session.Session.get_available_regions
+
+    def get_available_regions(
+        self: object, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
+    ) -> list[str]:
+        key = (service_name, partition_name, allow_non_regional)
+        if key not in answers:
+            answers[key] = original(session, service_name, partition_name, allow_non_regional)
+        return list(answers[key])
+
+    boto3.session.Session.get_available_regions = get_available_regions  # type: ignore[method-assign]
+
+
+def _warm(region: str) -> None:
+    """Load, before the server answers, what the first calls of a create load: the services' models,
+    their API descriptions (botocore's, that moto serializes with; EC2's alone takes half a second)
+    and the EC2 and SSM backends of the local account and Region (images, instance types, default
+    VPC; public parameters). A caller's first calls then answer at once."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.utils import get_service_model
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.models import ssm_backends
+
+    for service in ("ec2", "route53", "ssm", "iam", "scheduler", "events"):
+        __import__(f"moto.{service}.models")
+        __import__(f"moto.{service}.urls")
+        get_service_model(service)
+    ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    ssm_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+#: Services whose calls never reach moto's Step Functions or CloudFormation code: served before the
+#: fixes to that code are applied. Any other service (stepfunctions, cloudformation, events...)
+#: has them applied before its first answer.
+_UNAFFECTED = frozenset({"ec2", "route53", "ssm", "iam", "scheduler", "moto_api"})
+_AT_ONCE = frozenset({"scheduler_missing_group"})
+
+
+def _apply_fixes() -> None:
+    """Scheduler's fix now; the rest before the first call that could reach the code they fix."""
+    from moto.moto_server import werkzeug_app
+
+    all_names = {name for name, _ in fixes.FIXES}
+    fixes.apply_all(skip=all_names - _AT_ONCE)
+    lock = threading.Lock()
+    pending = [True]
+    create_backend_app = werkzeug_app.create_backend_app
+
+    def create_backend_app_fixed(service: str) -> object:
+        if service not in _UNAFFECTED:
+            with lock:
+                if pending:
+                    fixes.apply_all(skip=_AT_ONCE)
+                    if os.environ.get("LIFECYCLE_FAST_RETRIES"):
+                        _fast_retries()
+                    pending.clear()
+        return create_backend_app(service)
+
+    # moto.server binds the name when it is imported: this runs before that.
+    werkzeug_app.create_backend_app = create_backend_app_fixed  # type: ignore[assignment]
+
+
 def _fast_retries() -> None:
     import moto.stepfunctions.parser.asl.component.common.retry.retrier_decl as retrier_decl
 
@@ -79,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    fixes.apply_all()
-    if os.environ.get("LIFECYCLE_FAST_RETRIES"):
-        _fast_retries()
+    _shared_region_lists()
+    _apply_fixes()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
         _exit_with_parent(int(parent))
+
+    _warm(os.environ.get("LIFECYCLE_REGION", "us-east-1"))
 
     from moto.server import main as moto_server_main
 
