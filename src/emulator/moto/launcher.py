@@ -166,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
 
     _warm(os.environ.get("LIFECYCLE_REGION", "us-east-1"))
 
-    from moto.server import main as moto_server_main
+    import moto.server
 
-    moto_server_main(sys.argv[1:] if argv is None else argv)
+    # moto's handler raises SystemExit and the interpreter then winds down its request threads:
+    # most of a second for a server whose state lives in memory only. Exit at once instead.
+    moto.server.signal_handler = lambda *_: os._exit(0)
+    moto.server.main(sys.argv[1:] if argv is None else argv)
     return 0
 
 
