@@ -470,10 +470,16 @@ def apply_stop_execution_error_cause() -> None:
     (``moto/stepfunctions/parser/backend/execution.py``) then drops them too: for a
     ``ProgramStopped`` it sets only the status.
 
+    And when the stop lands while a task is in flight, the engine's worker can end in a
+    ``ProgramError`` (``Exception``) instead of ``ProgramStopped``: the execution is then reported
+    FAILED, where Step Functions reports every execution it accepted a StopExecution for ABORTED.
+
     Fix: a replacement of the response handler that finds the execution as ``DescribeExecution``
-    does (the same validation and ``ExecutionDoesNotExist``) and stops it with the request's
-    ``error`` and ``cause``, and a wrapper of ``_reflect_execution_status`` that copies a stopped
-    program's error and cause to the execution; what the engine does on a stop is unchanged.
+    does (the same validation and ``ExecutionDoesNotExist``), notes the stop on it and stops it with
+    the request's ``error`` and ``cause``, and a wrapper of ``_reflect_execution_status`` that
+    copies a stopped program's error and cause to the execution, and reports an execution whose
+    stop was accepted ABORTED with them however its program ended; what the engine does on a stop
+    is otherwise unchanged.
 
     Upstream: not known to be fixed upstream.
     """
@@ -487,11 +493,14 @@ def apply_stop_execution_error_cause() -> None:
     def stop_execution(self: Any) -> Any:
         execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
         if execution.status == "RUNNING":
-            execution.stop(stop_date=utcnow(), error=self._get_param("error"), cause=self._get_param("cause"))
+            error, cause = self._get_param("error"), self._get_param("cause")
+            execution.lifecycle_stop_request = (error, cause)
+            execution.stop(stop_date=utcnow(), error=error, cause=cause)
         return ActionResult({"stopDate": execution.stop_date})
 
     StepFunctionResponse.stop_execution = _mark(stop_execution, "stop_execution_error_cause")
 
+    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
@@ -502,6 +511,10 @@ def apply_stop_execution_error_cause() -> None:
             if isinstance(stopped, ProgramStopped):
                 self.execution.error = stopped.error
                 self.execution.cause = stopped.cause
+            request = getattr(self.execution, "lifecycle_stop_request", None)
+            if request is not None and self.execution.exec_status != ExecutionStatus.ABORTED:
+                self.execution.exec_status = ExecutionStatus.ABORTED
+                self.execution.error, self.execution.cause = request
 
         return _reflect_execution_status
 
