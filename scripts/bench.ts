@@ -5,6 +5,7 @@
  *                    [--agent-after-reboot 40] [--terminated 30] [--lambda-ms 100]
  *                    [--init-runs 10] [--wall-runs 5] [--start-runs 3] [--compare-sdk-bundled]
  *                    [--bundles-only]
+ *   npm run bench -- --fleet 50 [--json] [--fleet-concurrency N] [--launches-per-second R] [latency flags]
  *
  * 1. One create and one destroy of the synthesized state machines on the local engine, with AWS's
  *    delays (the reference profile, or the flags) and every Wait in virtual time: simulated
@@ -18,6 +19,10 @@
  * 3. Wall time for one create and one destroy at zero latency on each engine: the local engine and
  *    moto's behind the Step Functions API (the emulator's fast timings) (medians), and the time the
  *    emulator takes to start with the stack deployed (median of --start-runs).
+ *
+ * With --fleet N: one create-vm alone, then a create-fleet of N hosts and its destroy-fleet, in
+ * virtual time under the emulator's rate limits (AWS's defaults): time until every host is ready
+ * against one host alone, failed hosts, refused calls, AWS calls, transitions and cost per host.
  *
  * Progress goes to stderr; the table (or, with --json, one JSON object) to stdout. Exit code 0
  * when it ran, 1 when a run failed, 2 on bad flags. Missed targets are reported, not fatal.
@@ -81,6 +86,7 @@ function usage(problem: string): never {
 usage: npm run bench -- [--json] [--running S] [--agent-online S] [--dns-in-sync S] [--run-command S]
                         [--agent-after-reboot S] [--terminated S] [--lambda-ms MS] [--init-runs N] [--wall-runs N]
                         [--start-runs N] [--compare-sdk-bundled] [--bundles-only]
+       npm run bench -- --fleet N [--json] [--fleet-concurrency N] [--launches-per-second R] [latency flags]
 Seconds are whole or decimal, from 0; the defaults are the reference profile.`);
   process.exit(2);
 }
