@@ -19,6 +19,7 @@ import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/cli
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { MAX_FLEET } from '../lambdas/lib/input';
+import { type FleetOutput, throttledSince } from '../src/bench/fleet';
 import { REFERENCE_PROFILE, simulate } from '../src/bench/measure';
 import { startEmulator } from '../src/emulator';
 import { clientConfig } from '../src/emulator/account';
@@ -92,10 +93,6 @@ async function phase(engine: LocalEngine, workflow: Workflow, names: string[]): 
     retries,
     seconds: (Date.now() - started) / 1000,
   };
-}
-
-interface FleetOutput {
-  hosts: Array<{ hostname: string; status: string; error?: string; cause?: string }>;
 }
 
 /** One fleet execution in virtual time, under the rate limits: its hosts' outcomes. */
@@ -190,9 +187,7 @@ async function main(): Promise<number> {
     const faults = emulator.proxy.faults.list()[0];
     emulator.proxy.faults.clear();
     emulator.proxy.rateLimits.enabled = false;
-    const rateLimited = [...emulator.proxy.rateLimits.throttled]
-      .filter(([k]) => !k.includes(' '))
-      .reduce((n, [k, c]) => n + c - (throttledBefore.get(k) ?? 0), 0);
+    const rateLimited = Object.values(throttledSince(emulator.proxy, throttledBefore)).reduce((a, b) => a + b, 0);
     const liveLeft = (await instances()).filter((i) => i.State?.Name !== 'terminated').length;
     const recordsLeft = (await records()).length;
     const leasesLeft = await schedules();

@@ -39,7 +39,7 @@ export interface FleetFigures {
 }
 
 /** Throttled calls by operation since `before` (the per-step counts left out). */
-function throttledSince(proxy: EmulatorProxy, before: Map<string, number>): Record<string, number> {
+export function throttledSince(proxy: EmulatorProxy, before: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, count] of proxy.rateLimits.throttled) {
     if (key.includes(' ')) continue;
@@ -115,6 +115,6 @@ export async function simulateFleet(
   }
 }
 
-interface FleetOutput {
+export interface FleetOutput {
   hosts: Array<{ hostname: string; status: string; error?: string; cause?: string }>;
 }

@@ -12,6 +12,7 @@
  * other in real time, in the order the engine started them, so that a run is deterministic: the
  * same calls reach the emulator's token buckets in the same order every time.
  */
+import { seededRandom } from '../emulator/faults';
 import type { ExecutionResult, RunHooks } from '../engine/local-engine';
 import { type AslDefinition, allStates, nestedDefinitions, type Workflow } from '../engine/template';
 
@@ -46,18 +47,6 @@ type SetTimeout = typeof globalThis.setTimeout;
 
 /** The real one, whatever a capture has put in its place meanwhile. */
 const realSetTimeout = globalThis.setTimeout;
-
-/** A small, fast, seeded generator (mulberry32): the same jitter on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Simulation {
   readonly timeline: TimelineEntry[] = [];
@@ -96,8 +85,8 @@ export class Simulation {
     lambda: number | ((random: () => number) => number),
     seed = 1,
   ) {
-    this.random = seeded(seed);
-    const draw = seeded(seed ^ 0x5bd1e995);
+    this.random = seededRandom(seed);
+    const draw = seededRandom(seed ^ 0x5bd1e995);
     this.lambdaSeconds = typeof lambda === 'number' ? () => lambda : () => lambda(draw);
     for (const [workflow, definition] of Object.entries(definitions) as Array<[Workflow, AslDefinition]>) {
       const threads = new Map<string, string>();
