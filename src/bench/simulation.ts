@@ -13,7 +13,7 @@
  * same calls reach the emulator's token buckets in the same order every time.
  */
 import { seededRandom } from '../emulator/faults';
-import type { ExecutionResult, RunHooks } from '../engine/local-engine';
+import type { RunHooks } from '../engine/local-engine';
 import { type AslDefinition, allStates, nestedDefinitions, type Workflow } from '../engine/template';
 
 /** One Task or Wait (or a Retry's backoff) on the virtual timeline. */
@@ -52,12 +52,8 @@ export class Simulation {
   readonly timeline: TimelineEntry[] = [];
   /** Virtual seconds since the run started. */
   now = 0;
-  /** Executions started: the run's own and every child. */
-  executions = 0;
   /** The state transitions of the child executions (the run's own result counts its own). */
   childTransitions = 0;
-  /** How each child execution ended, by name. */
-  readonly children = new Map<string, ExecutionResult>();
   private readonly timers: Timer[] = [];
   private seq = 0;
   /** Lambda invocations started and not yet done (running, or queued behind another). */
@@ -269,7 +265,6 @@ export class Simulation {
 
   /** Hooks for one execution of `workflow`; a child execution gets its own, named `execution`. */
   hooks(workflow: Workflow, execution = ''): RunHooks {
-    this.executions += 1;
     const sleeps = (definition: AslDefinition, type: 'Wait' | 'Task', kind: 'wait' | 'retry') => {
       const names = new Set(
         allStates(definition)
@@ -294,7 +289,6 @@ export class Simulation {
       ended: (result) => {
         if (execution === '') return;
         this.childTransitions += result.stateTransitions;
-        this.children.set(execution, result);
       },
     };
   }
