@@ -128,6 +128,7 @@ export class EmulatorProxy {
    */
   async loadStack(stack: LoadedStack): Promise<DeployedStack> {
     this.loaded = stack;
+    this.statusChanges.arm();
     this.stack = await deployStack(this.options.motoUrl, stack.outdir, stack.stackName);
     return this.stack;
   }
@@ -224,6 +225,8 @@ export class EmulatorProxy {
     if (op.step) this.stepCallCount += 1;
     this.count(op.name);
     if (op.step) this.count(`${op.step} ${op.name}`);
+    // Step Functions, or CloudFormation and the rest, which can make state machines too.
+    if (op.service === 'states' || op.service === 'other') this.statusChanges.arm();
     // S3, CloudFormation and the rest go to moto byte for byte (an asset upload is a zip).
     if (op.service === 'other') return this.relay(req, path, raw, res);
     if (op.service === 'states' && /^Start(Sync)?Execution$/.test(op.name)) {

@@ -34,6 +34,12 @@ export class StatusChangeBridge {
   private readonly seen = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  /**
+   * Whether a state machine can exist yet. Until one can, a look would only load moto's Step
+   * Functions engine (most of a second of the emulator's one Python thread) in the middle of a
+   * local create, which runs its workflow in this process and never calls Step Functions.
+   */
+  private armed = false;
   /** Every event put on the bus, in order. */
   readonly published: StatusChangeEvent[] = [];
 
@@ -48,6 +54,11 @@ export class StatusChangeBridge {
   ) {
     this.sfn = new SFNClient(clientConfig(motoUrl));
     this.events = new EventBridgeClient(clientConfig(motoUrl));
+  }
+
+  /** A call that can make a state machine went to moto (Step Functions, CloudFormation...): look from now on. */
+  arm(): void {
+    this.armed = true;
   }
 
   start(): void {
@@ -70,6 +81,7 @@ export class StatusChangeBridge {
     const end = Date.now() + timeoutMs;
     for (;;) {
       await this.polling;
+      if (!this.armed) return;
       const executions = await this.executions();
       const done = executions.every((e) => e.status !== 'RUNNING' && this.seen.get(e.executionArn ?? '') === e.status);
       if (done) return;
@@ -92,12 +104,14 @@ export class StatusChangeBridge {
 
   /** Forgets what it saw (an emulator reset). */
   reset(): void {
+    this.armed = false;
     this.seen.clear();
     this.published.length = 0;
   }
 
   /** One look at every execution: a new status is an event. */
   async poll(): Promise<void> {
+    if (!this.armed) return;
     try {
       for (const execution of await this.executions()) {
         const arn = execution.executionArn ?? '';
