@@ -13,8 +13,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { cacheRoot as projectCache } from './moto';
 
 export const SUITE = 'bookworm';
 export const PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'cloud-init', 'sudo', 'locales', 'iproute2', 'procps'];
@@ -70,7 +70,7 @@ chroot "$root" locale-gen >/dev/null
 `;
 
 /** Where the image lives: a directory per recipe, so a changed recipe builds anew. */
-export function imageDir(cacheRoot = path.join(homedir(), '.cache', 'instance-lifecycle')): string {
+export function imageDir(cacheRoot = projectCache()): string {
   const digest = createHash('sha256').update(JSON.stringify({ SUITE, PACKAGES, CUSTOMIZE })).digest('hex').slice(0, 16);
   return path.join(cacheRoot, `guest-${SUITE}-${digest}`);
 }

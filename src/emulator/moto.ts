@@ -20,6 +20,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Where this project keeps what it computes once per machine: ~/.cache/instance-lifecycle. */
+export function cacheRoot(): string {
+  return path.join(homedir(), '.cache', 'instance-lifecycle');
+}
+
 export interface MotoServer {
   url: string;
   stop(): Promise<void>;
@@ -37,7 +42,7 @@ export function pythonExecutable(): string {
     .update(JSON.stringify([process.env.PATH, process.env.PYENV_VERSION, process.env.PYENV_ROOT, process.cwd()]))
     .digest('hex')
     .slice(0, 16);
-  const cacheDir = path.join(homedir(), '.cache', 'instance-lifecycle');
+  const cacheDir = cacheRoot();
   const cacheFile = path.join(cacheDir, `python-${key}`);
   try {
     const cached = readFileSync(cacheFile, 'utf8').trim();
@@ -75,6 +80,11 @@ export interface MotoOptions {
    * that it starts while the caller loads the rest of its code. @default a free one
    */
   port?: number;
+  /**
+   * Where the launcher keeps what moto reads at every start and never changes (startup.py).
+   * @default cacheRoot()
+   */
+  cacheDir?: string;
 }
 
 /** Starts `moto_server` (Python package moto[server], see requirements-dev.txt) on a free loopback port. */
@@ -95,6 +105,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
       LIFECYCLE_PARENT_PID: String(process.pid),
       // The Region whose EC2 backend the launcher loads before it answers (the emulator's only one).
       LIFECYCLE_REGION: LOCAL_REGION,
+      LIFECYCLE_CACHE_DIR: options.cacheDir ?? cacheRoot(),
       ...(options.timings === 'fast' ? { LIFECYCLE_FAST_RETRIES: '1' } : {}),
     },
   });

@@ -2,7 +2,7 @@
  * The suites `npm test` leaves to `npm run test:slow` (jest.slow.config.js), each a minute or more
  * of real processes on two cores: the whole fault matrix, the Step Functions API and both engines
  * side by side, the CLI end to end as a shell runs it, leases over the emulator's clock, the real
- * cdk CLI, the emulator's processes and signals, the moto fixes in fresh Pythons, the soak, the
+ * cdk CLI, the emulator's processes and signals, the moto fixes in fresh Pythons, moto's quick start beside moto itself, the soak, the
  * benchmark's simulation (a fleet in virtual time). CI
  * (.ci/run) runs both sets; `npm run test:all` runs them together.
  */
@@ -20,6 +20,7 @@ module.exports = [
   'leases',
   'leases-cli',
   'moto-fixes',
+  'moto-start',
   'parity',
   'soak',
 ].map((name) => `/test/${name.replace('.', '\\.')}\\.test\\.ts$`);

@@ -17,7 +17,7 @@ between Retry attempts: attempts, error names and outcomes stay the definition's
 goes, as the emulator's fast timings make every Wait state wait 0 s.
 
 Before it answers, it loads what a create's first calls need (``LIFECYCLE_REGION``'s EC2 backend
-among them), with botocore's endpoint data parsed once instead of once per partition.
+among them), reading what never changes between starts from a cache on disk (see ``startup``).
 
 With ``LIFECYCLE_PARENT_PID`` set, it exits as soon as that process is gone, however the parent
 ended (a SIGKILL included): an emulator never outlives the command that started it.
@@ -38,6 +38,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixes  # noqa: E402
+import startup  # noqa: E402
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -69,46 +70,31 @@ class _NoSleep:
         return None
 
 
-def _shared_region_lists() -> None:
-    """One botocore session answers every ``Session().get_available_regions`` call.
-
-    moto's EC2 models ask a new boto3 Session for the regions of three partitions as they load, and
-    each new session parses botocore's endpoint data again: most of a second of the server's start.
-    The answers are the same; only the repeated parsing goes.
-    """
-    import boto3.session
-
-    session = boto3.session.Session()
-    answers: dict[tuple[object, ...], list[str]] = {}
-    original = boto3.session.Session.get_available_regions
-
-    def get_available_regions(
-        self: object, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
-    ) -> list[str]:
-        key = (service_name, partition_name, allow_non_regional)
-        if key not in answers:
-            answers[key] = original(session, service_name, partition_name, allow_non_regional)
-        return list(answers[key])
-
-    boto3.session.Session.get_available_regions = get_available_regions  # type: ignore[method-assign]
-
-
 def _warm(region: str) -> None:
     """Load, before the server answers, what the first calls of a create load: the services' models,
-    their API descriptions (botocore's, that moto serializes with; EC2's alone takes half a second)
-    and the EC2 and SSM backends of the local account and Region (images, instance types, default
-    VPC; public parameters). A caller's first calls then answer at once."""
+    their API descriptions (botocore's, that moto serializes with) and the EC2 and SSM backends of
+    the local account and Region (images, instance types, default VPC; public parameters). A
+    caller's first calls then answer at once. What does not change between starts comes from the
+    cache of ``startup`` (the API descriptions, the Region lists, one Region's offerings)."""
+    startup.service_models(startup.cache_dir(fixes.MOTO_VERSION))
+    startup.offerings_on_demand(region)
+    startup.steady_dispatch()
+
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.core.utils import get_service_model
     from moto.ec2.models import ec2_backends
     from moto.ssm.models import ssm_backends
 
-    for service in ("ec2", "route53", "ssm", "iam", "scheduler", "events"):
+    for service in ("ec2", "route53", "ssm", "iam", "scheduler"):
         __import__(f"moto.{service}.models")
         __import__(f"moto.{service}.urls")
         get_service_model(service)
     ec2_backends[DEFAULT_ACCOUNT_ID][region]
     ssm_backends[DEFAULT_ACCOUNT_ID][region]
+    from moto.moto_server import werkzeug_app
+
+    for service in sorted(_UNAFFECTED):
+        _PREBUILT[service] = werkzeug_app.create_backend_app(service)
 
 
 #: Services whose calls never reach moto's Step Functions or CloudFormation code: served before the
@@ -116,6 +102,9 @@ def _warm(region: str) -> None:
 #: has them applied before its first answer.
 _UNAFFECTED = frozenset({"ec2", "route53", "ssm", "iam", "scheduler", "moto_api"})
 _AT_ONCE = frozenset({"scheduler_missing_group"})
+#: The apps of ``_UNAFFECTED``'s services, made by ``_warm`` before the server answers: moto makes a
+#: service's app (its URL map, from every method of its responses class) on its first call.
+_PREBUILT: dict[str, object] = {}
 
 
 def _apply_fixes() -> None:
@@ -129,6 +118,8 @@ def _apply_fixes() -> None:
     create_backend_app = werkzeug_app.create_backend_app
 
     def create_backend_app_fixed(service: str) -> object:
+        if service in _PREBUILT:
+            return _PREBUILT.pop(service)
         if service not in _UNAFFECTED:
             with lock:
                 if pending:
@@ -158,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    _shared_region_lists()
+    startup.RegionLists(startup.cache_dir(fixes.MOTO_VERSION) / "regions.pickle").install()
     _apply_fixes()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
