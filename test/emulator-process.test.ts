@@ -3,6 +3,7 @@
  * its child, does not outlive it.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/engine/synth';
 
@@ -37,13 +38,47 @@ async function emulator(
     });
     child.on('close', () => reject(new Error(`the emulator exited before it was ready: ${err}`)));
   });
-  const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' });
-  const moto = children
+  const moto = launcherOf(child.pid ?? 0);
+  if (!moto) throw new Error('no moto_server under the emulator');
+  return { pid: child.pid ?? 0, moto, url: /AWS_ENDPOINT_URL=(\S+)/.exec(out)?.[1] ?? '', exited };
+}
+
+/** The launcher (moto_server) a command started, once it runs. */
+function launcherOf(pid: number): number | undefined {
+  let children = '';
+  try {
+    children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return undefined; // no child yet (ps exits 1)
+  }
+  return children
     .split('\n')
     .filter((line) => line.includes('launcher.py'))
     .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
-  if (!moto) throw new Error(`no moto_server under the emulator: ${children}`);
-  return { pid: child.pid ?? 0, moto, url: /AWS_ENDPOINT_URL=(\S+)/.exec(out)?.[1] ?? '', exited };
+}
+
+/**
+ * The emulator proxy of a command with its own emulator, once it answers: moto calls back on the
+ * proxy's port, given to the launcher as MOTO_PORT.
+ */
+async function proxyOf(pid: number): Promise<string> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const launcher = launcherOf(pid);
+    const environ = launcher ? readFileSync(`/proc/${launcher}/environ`, 'utf8').split('\0') : [];
+    const port = environ.find((entry) => entry.startsWith('MOTO_PORT='))?.slice('MOTO_PORT='.length);
+    const url = `http://127.0.0.1:${port}`;
+    if (
+      port &&
+      (await fetch(`${url}/_emulator/health`).then(
+        (res) => res.ok,
+        () => false,
+      ))
+    )
+      return url;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no emulator answered under ${pid}`);
 }
 
 async function gone(pid: number, withinMs: number): Promise<boolean> {
@@ -99,16 +134,22 @@ test.each([
       err += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    await new Promise<void>((resolve) => {
+    const launched = new Promise<void>((resolve) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         if (/LaunchInstance\s+Task\s+Succeeded/.test(out)) resolve();
       });
     });
-    const moto = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes('launcher.py'))
-      .map((line) => Number(line.trim().split(/\s+/)[0]))[0];
+    // The rest of a local create takes a fraction of a second: the step after the launch is held
+    // for 3 s, so that the signal lands while the create runs.
+    const faults = await fetch(`${await proxyOf(child.pid ?? 0)}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify([{ operation: '*', step: 'WaitUntilRunning', kind: 'latency', delayMs: 3000 }]),
+    });
+    expect(faults.status).toBe(200);
+    await launched;
+    const moto = launcherOf(child.pid ?? 0);
+    if (!moto) throw new Error('no moto_server under the demo');
     process.kill(group ? -(child.pid ?? 0) : (child.pid ?? 0), signal);
     expect(await exited).toBe(code);
     expect(err).toContain(`create-vm aborted: Interrupted: ${cause}`);
