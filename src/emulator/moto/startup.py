@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -133,6 +134,9 @@ def service_models(directory: Path) -> None:
     utils._load_service_model = _load_service_model  # type: ignore[assignment]
 
 
+_REGION_NAME = re.compile(r"[a-z0-9-]+")
+
+
 class _OfferingsByRegion(dict):  # type: ignore[type-arg]
     """One location type's offerings, each Region's read from moto's resources when first asked for.
 
@@ -146,6 +150,8 @@ class _OfferingsByRegion(dict):  # type: ignore[type-arg]
 
     def _fill(self, region: str) -> bool:
         if not dict.__contains__(self, region):
+            if not _REGION_NAME.fullmatch(region):
+                return False
             try:
                 offerings = self.load(self.location_type, region)
             except (FileNotFoundError, OSError, TypeError):
