@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixes  # noqa: E402
+import startup  # noqa: E402
 
 REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/motofix-check"
@@ -474,6 +475,11 @@ def _shorten(text: str, limit: int = 600) -> str:
 
 def run_scenario(name: str, without: str | None) -> str:
     """Apply every fix but ``without``, run scenario ``name`` under mock_aws; "ok" or the failure."""
+    # What moto reads at every start comes from the emulator's cache (startup.py), as in the emulator.
+    cache = startup.cache_dir(fixes.MOTO_VERSION)
+    startup.RegionLists(cache / "regions.pickle").install()
+    startup.service_models(cache)
+    startup.offerings_on_demand(REGION)
     fixes.apply_all(skip={without} if without else set())
     from moto import mock_aws
 
