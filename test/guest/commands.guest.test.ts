@@ -1,26 +1,13 @@
 /**
  * The exact commands the Lambdas send, from the same functions the handlers call, run in a booted
  * Debian guest (systemd 252, cloud-init 22.4) the way AWS-RunShellScript runs them, with real
- * reboots; the outputs go to the real handlers that read them.
+ * reboots; the outputs go to the real handlers that read them. Naming the host: set-hostname, the
+ * reboot, the probe. cloud-init.guest.test.ts has the user data still running, and bootstrap.
  */
 import { parseReport, probeScript, setHostnameScript } from '../../lambdas/lib/commands';
-import type { CreateState } from '../../lambdas/lib/contract';
 import { parseCreateRequest } from '../../lambdas/lib/input';
-import { handler as waitForBootstrap } from '../../lambdas/wait-for-bootstrap';
 import { handler as waitForHostname } from '../../lambdas/wait-for-hostname';
-import { asInvocation, bootGuest, reboot, until } from './support';
-
-const IP = '10.0.1.4';
-
-/** A config as ValidateInput would hand it on, for the handlers that read a command's result. */
-function state(fqdn: string, hostname: string): CreateState {
-  return {
-    config: { fqdn, hostname } as CreateState['config'],
-    instance: { instanceId: 'i-0123456789abcdef0', launchedAt: '' },
-    hostnameCommand: { commandId: 'set-1', instanceId: 'i-0123456789abcdef0' },
-    bootstrapCommand: { commandId: 'boot-1', instanceId: 'i-0123456789abcdef0' },
-  };
-}
+import { asInvocation, bootGuest, IP, reboot, state } from './support';
 
 test('set-hostname, a real reboot, then the probe: new boot id, the FQDN, the static hostname, cloud-init honouring the drop-in', async () => {
   const guest = await bootGuest();
@@ -92,54 +79,3 @@ test('an image without the hostname binary is named and probed all the same', as
   await reboot(guest);
   expect(parseReport((await guest.run(probeScript())).stdout)).toMatchObject({ staticHostname: fqdn, fqdn });
 }, 180_000);
-
-describe('a reboot requested while cloud-init still runs the user data', () => {
-  const slow = (last: string) => `#!/bin/sh\necho started > /root/user-data\nsleep 12\n${last}\n`;
-
-  test('set-hostname waits for it: the user data finishes, the reboot comes after', async () => {
-    const guest = await bootGuest({ userData: slow('echo finished >> /root/user-data') });
-    await until(guest, 'cat /root/user-data 2>/dev/null', /started/);
-    const set = await guest.run(setHostnameScript('web1.example.internal', 'web1', IP), 700_000);
-    expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining('cloud_init=0\n') });
-    await reboot(guest);
-    expect((await guest.shell('cat /root/user-data')).stdout).toBe('started\nfinished\n');
-  }, 180_000);
-
-  test('user data that ends in error: set-hostname fails, and the handler names it UserDataFailed', async () => {
-    const guest = await bootGuest({ userData: slow('echo broken >&2; exit 3') });
-    await until(guest, 'cat /root/user-data 2>/dev/null', /started/);
-    const set = await guest.run(setHostnameScript('web1.example.internal', 'web1', IP), 700_000);
-    expect(set.code).not.toBe(0);
-    expect(parseReport(set.stdout).cloudInit).toBe('1');
-    // Nothing was renamed: the script stopped before hostnamectl.
-    expect((await guest.shell('hostname')).stdout.trim()).toBe('ip-10-0-1-4');
-    const mock = asInvocation(set);
-    await expect(
-      waitForHostname({ state: state('web1.example.internal', 'web1'), slot: 'hostnameResult' }),
-    ).rejects.toMatchObject({ name: 'UserDataFailed', message: expect.stringContaining('scripts-user') });
-    mock.restore();
-  }, 180_000);
-});
-
-test('post-boot bootstrap commands run as root by sh; a failing one is BootstrapFailed with its output', async () => {
-  const guest = await bootGuest();
-  const ok = await guest.run(['set -e', 'echo "serving $(id -un)" > /etc/motd', 'cat /etc/motd']);
-  expect(ok).toEqual({ code: 0, stdout: 'serving root\n', stderr: '' });
-  let mock = asInvocation(ok);
-  expect(
-    await waitForBootstrap({ state: state('web1.example.internal', 'web1'), slot: 'bootstrapResult' }),
-  ).toMatchObject({
-    status: 'DONE',
-    commandStatus: 'Success',
-    output: 'serving root\n',
-  });
-  mock.restore();
-
-  const failed = await guest.run(['echo "no such package" >&2', 'exit 3']);
-  expect(failed).toMatchObject({ code: 3, stderr: 'no such package\n' });
-  mock = asInvocation(failed);
-  await expect(
-    waitForBootstrap({ state: state('web1.example.internal', 'web1'), slot: 'bootstrapResult' }),
-  ).rejects.toMatchObject({ name: 'BootstrapFailed', message: expect.stringContaining('no such package') });
-  mock.restore();
-}, 120_000);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { CreateState } from '../../lambdas/lib/contract';
 import { ContainerGuest, type ContainerGuestOptions, type ExecResult } from '../../src/emulator/container-guest';
 import { imageDir } from '../../src/emulator/guest-image';
 
@@ -80,4 +81,17 @@ export function asInvocation(result: ExecResult) {
     ],
   });
   return ssm;
+}
+
+/** The private IP the guests' commands are given, as EC2 would. */
+export const IP = '10.0.1.4';
+
+/** A config as ValidateInput would hand it on, for the handlers that read a command's result. */
+export function state(fqdn: string, hostname: string): CreateState {
+  return {
+    config: { fqdn, hostname } as CreateState['config'],
+    instance: { instanceId: 'i-0123456789abcdef0', launchedAt: '' },
+    hostnameCommand: { commandId: 'set-1', instanceId: 'i-0123456789abcdef0' },
+    bootstrapCommand: { commandId: 'boot-1', instanceId: 'i-0123456789abcdef0' },
+  };
 }
