@@ -15,7 +15,7 @@ import {
 import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../src/emulator/account';
-import { freePort, type MotoServer, pythonExecutable, startMoto } from '../src/emulator/moto';
+import { freePort, type MotoServer, motoAnswers, pythonExecutable, startMoto } from '../src/emulator/moto';
 
 /** What a caller can see of the start-up data: Regions, zones, offerings of two Regions, public parameters. */
 async function answers(url: string) {
@@ -58,12 +58,7 @@ async function plainMoto(): Promise<MotoServer> {
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await fetch(`${url}/moto-api/config`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (up) break;
+  while (!(await motoAnswers(url))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('plain moto_server did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -87,6 +87,14 @@ export interface MotoOptions {
   cacheDir?: string;
 }
 
+/** Whether moto answers at `url`: its configuration, the cheapest answer it has (data.json serializes every model instance). */
+export function motoAnswers(url: string): Promise<boolean> {
+  return fetch(`${url}/moto-api/config`).then(
+    (res) => res.ok,
+    () => false,
+  );
+}
+
 /** Starts `moto_server` (Python package moto[server], see requirements-dev.txt) on a free loopback port. */
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const timeoutMs = options.timeoutMs ?? 20_000;
@@ -129,13 +137,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   exited.catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      // moto's configuration: the cheapest answer it has (data.json serializes every model instance).
-      const res = await Promise.race([fetch(`${url}/moto-api/config`), exited]);
-      if (res.ok) break;
-    } catch (error) {
-      if (child.exitCode !== null || (error as Error).message.startsWith('moto_server exited')) throw error;
-    }
+    if (await Promise.race([motoAnswers(url), exited])) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms\n${stderr}`);

@@ -476,10 +476,7 @@ def _shorten(text: str, limit: int = 600) -> str:
 def run_scenario(name: str, without: str | None) -> str:
     """Apply every fix but ``without``, run scenario ``name`` under mock_aws; "ok" or the failure."""
     # What moto reads at every start comes from the emulator's cache (startup.py), as in the emulator.
-    cache = startup.cache_dir(fixes.MOTO_VERSION)
-    startup.RegionLists(cache / "regions.pickle").install()
-    startup.service_models(cache)
-    startup.offerings_on_demand(REGION)
+    startup.install(fixes.MOTO_VERSION, REGION)
     fixes.apply_all(skip={without} if without else set())
     from moto import mock_aws
 

@@ -74,10 +74,7 @@ def _warm(region: str) -> None:
     """Load, before the server answers, what the first calls of a create load: the services' models,
     their API descriptions (botocore's, that moto serializes with) and the EC2 and SSM backends of
     the local account and Region (images, instance types, default VPC; public parameters). A
-    caller's first calls then answer at once. What does not change between starts comes from the
-    cache of ``startup`` (the API descriptions, the Region lists, one Region's offerings)."""
-    startup.service_models(startup.cache_dir(fixes.MOTO_VERSION))
-    startup.offerings_on_demand(region)
+    caller's first calls then answer at once (``main`` has installed ``startup``'s cache first)."""
     startup.steady_dispatch()
 
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -149,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    startup.RegionLists(startup.cache_dir(fixes.MOTO_VERSION) / "regions.pickle").install()
+    region = os.environ.get("LIFECYCLE_REGION", "us-east-1")
+    startup.install(fixes.MOTO_VERSION, region)
     _apply_fixes()
     parent = os.environ.get("LIFECYCLE_PARENT_PID")
     if parent:
         _exit_with_parent(int(parent))
 
-    _warm(os.environ.get("LIFECYCLE_REGION", "us-east-1"))
+    _warm(region)
 
     import moto.server
 

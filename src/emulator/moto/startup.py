@@ -206,6 +206,15 @@ def offerings_on_demand(region: str) -> None:
         table[location_type] = _OfferingsByRegion(location_type, loaded, load)
 
 
+def install(moto_version: str, region: str) -> None:
+    """1 to 3 above, before anything imports moto's models: what moto reads as it loads comes from
+    the cache, and ``region``'s offerings alone are read up front."""
+    directory = cache_dir(moto_version)
+    RegionLists(directory / "regions.pickle").install()
+    service_models(directory)
+    offerings_on_demand(region)
+
+
 def steady_dispatch() -> None:
     """Two costs of every request that do not change while the server runs.
 
